@@ -1,0 +1,11 @@
+namespace TorchMixing.Weighting;
+
+/// <summary>How a batch's slots are divided among domains (design.md §2).</summary>
+public enum AllocationKind
+{
+    /// <summary>Fixed integer counts per batch; every prefix of the stream as close to the weights as integers allow.</summary>
+    Stratified,
+
+    /// <summary>Each slot draws its domain independently with probability p_i.</summary>
+    Multinomial,
+}

@@ -1,0 +1,34 @@
+namespace TorchMixing.Weighting;
+
+/// <summary>
+/// What a weight policy may look at when it updates (design.md §3). Any field may be null when the caller does not
+/// measure it; a policy that needs a statistic says so through <see cref="IWeightPolicy.Needs"/>.
+/// </summary>
+public sealed record DomainStatistics
+{
+    /// <summary>Number of training examples (or sequences) per domain, n_i.</summary>
+    public required long[] Sizes { get; init; }
+
+    /// <summary>Mean per-example loss per domain (held-out when available, else recent training batches).</summary>
+    public double[]? LossMean { get; init; }
+
+    /// <summary>Variance of the per-example loss per domain (ERMA's Var_i).</summary>
+    public double[]? LossVariance { get; init; }
+
+    /// <summary>Within-domain per-example gradient spread v_i (standard deviation, i.e. √v_i²), for VA sampling.</summary>
+    public double[]? GradientSpread { get; init; }
+
+    /// <summary>Per-domain loss of a reference model (DoReMi-style excess loss), when one exists.</summary>
+    public double[]? ReferenceLoss { get; init; }
+}
+
+/// <summary>Which statistics a policy needs the trainer to measure (measuring gradient spread costs extra work).</summary>
+[Flags]
+public enum PolicyNeeds
+{
+    None = 0,
+    HeldOutLoss = 1,
+    LossVariance = 2,
+    GradientSpread = 4,
+    ReferenceLoss = 8,
+}
