@@ -6,5 +6,7 @@ using TorchMixing.Cli.Commands;
 var root = new RootCommand("TorchMixing: train on data pooled from several domains with separate sampling weights and loss weights.")
 {
     DemoCommand.Create(),
+    StudyCommand.Create(),
+    BenchCommand.Create(),
 };
 return CliHost.Run(root, args);
