@@ -62,17 +62,7 @@ public static class StudyCommand
         return (cfg, path);
     }
 
-    /// <summary>experiments/NAME relative to the working directory or any parent (so it works from bin/ and tests too).</summary>
-    internal static string FindExperiment(string file)
-    {
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "experiments", file);
-                if (File.Exists(candidate)) return candidate;
-            }
-        throw new UserInputException($"experiments/{file}: not found from {Directory.GetCurrentDirectory()}; pass --config PATH.");
-    }
+    internal static string FindExperiment(string file) => ExperimentFiles.Find(file);
 
     internal static string DefaultOut(string study) => Path.Combine("runs", $"{study}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
 

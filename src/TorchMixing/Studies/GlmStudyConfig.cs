@@ -69,6 +69,9 @@ public sealed record GlmStudyConfig
         }
         if (Settings.Select(s => s.Name).Distinct().Count() != Settings.Length)
             throw new UserInputException($"{source}: settings: names must be unique.");
+        // Every section of the file is checked, even those no listed method uses: a typo'd constant must not wait
+        // for the day someone adds the method.
+        Policy.Fgls.Validated($"{source}: policy"); Policy.Erma.Validated($"{source}: policy"); Policy.Va.Validated($"{source}: policy");
         foreach (var m in Methods)
         {
             if (m == "oracle")
