@@ -16,7 +16,7 @@ public static class VisionStudyCommand
         var config = StudyCommand.ConfigOption("vision");
         var set = StudyCommand.SetOption();
         var out_ = StudyCommand.OutOption("vision");
-        var threads = StudyCommand.ThreadsOption(Environment.ProcessorCount);
+        var threads = StudyCommand.ThreadsOption();
         var cmd = new Command("vision", "Label-noise images (paper Fig. 3 on Fashion-MNIST): uniform, ERMA, VA, ERMA+VA; clean test accuracy.")
             { config, set, out_, threads };
         cmd.SetAction(pr =>
