@@ -185,7 +185,10 @@ public static class GlmStudyReport
                 if (pred is not null)
                 {
                     string verdict;
-                    if (pred == best) verdict = $"matches the prediction ({predicted} best)";
+                    if (pred == best)
+                        verdict = margin.WithinNoise
+                            ? $"consistent with the prediction: {predicted} has the lowest mean, but within noise of {second.Method}"
+                            : $"matches the prediction ({predicted} best)";
                     else
                     {
                         var gap = PairedComparison.Of(pred.Tail(primary, 10), best.Tail(primary, 10));
