@@ -24,7 +24,7 @@ public static class VisionStudyCommand
             string path = pr.GetValue(config) ?? StudyCommand.FindExperiment("vision.json");
             var cfg = ConfigLoader.Load<VisionStudyConfig>(path, pr.GetValue(set) ?? []).Validated(path);
             string dir = pr.GetValue(out_) ?? StudyCommand.DefaultOut("vision");
-            TorchRuntime.Initialize(pr.GetValue(threads));
+            TorchRuntime.Initialize(StudyCommand.Threads(pr.GetValue(threads)));
             var data = FashionMnist.Load(cfg.DataDir, cfg.InstallIfMissing, Terminal.Info);
             Terminal.Info($"vision: {path}, {cfg.Methods.Length} method(s) × {cfg.Seeds} seeds × {cfg.Steps} steps");
             var result = VisionStudy.Run(cfg, data, line => Terminal.Info("  " + line));
