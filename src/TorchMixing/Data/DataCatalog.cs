@@ -31,7 +31,8 @@ public sealed record DataCatalog
     [System.Text.Json.Serialization.JsonIgnore]
     public string Source { get; init; } = "catalog";
 
-    public string ResolvedCacheDir => Path.GetFullPath(CacheDir ?? Path.Combine(".cache", "tokens"), BaseDirectory);
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string ResolvedCacheDir => Path.GetFullPath(CacheDir ?? Path.Combine(".cache", "tokens"), Path.GetFullPath(BaseDirectory));
 
     public static DataCatalog Load(string path, IEnumerable<string>? overrides = null)
     {

@@ -17,6 +17,7 @@ public sealed record DomainSamplingLimits
     public static DomainSamplingLimits Default { get; } = new();
 
     /// <summary>The epochs this domain may serve: Stop caps at one, MaxEpochs caps further; +∞ when unbounded.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public double EpochCap => Policy == ExhaustionPolicy.Stop ? Math.Min(1.0, MaxEpochs ?? 1.0) : MaxEpochs ?? double.PositiveInfinity;
 
     /// <summary>Validates the limits, naming the domain in messages.</summary>

@@ -25,5 +25,6 @@ public sealed record DomainSource
     /// <summary>Free text for tables and data cards.</summary>
     public string? Description { get; init; }
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public DomainSamplingLimits Limits => new() { Policy = Policy, MaxEpochs = MaxEpochs, MaxFraction = MaxFraction };
 }
