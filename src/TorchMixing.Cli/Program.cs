@@ -7,6 +7,7 @@ var root = new RootCommand("TorchMixing: train on data pooled from several domai
 {
     DemoCommand.Create(),
     StudyCommand.Create(),
+    DataCommand.Create(),
     BenchCommand.Create(),
 };
 return CliHost.Run(root, args);
