@@ -7,5 +7,6 @@ var root = new RootCommand("TorchMixing: train on data pooled from several domai
 {
     DemoCommand.Create(),
     DataCommand.Create(),
+    BenchData.Create("bench-data"), // temporary top-level verb; the lead wires BenchData.Create() under `bench`
 };
 return CliHost.Run(root, args);
