@@ -7,7 +7,7 @@ namespace TorchMixing.Data.Corpora;
 /// <summary>
 /// Generates a large text corpus for throughput benchmarks: documents of words drawn from a real vocabulary with
 /// its real frequencies (so the tokenizer sees a natural mix of frequent and rare words, not one repeated text its
-/// cache would short-circuit), in Parquet shards of many row groups.
+/// cache would short-circuit), in snappy Parquet shards of many row groups.
 /// </summary>
 public static class SyntheticCorpus
 {
@@ -48,7 +48,7 @@ public static class SyntheticCorpus
                 records.Add(CorpusRecord.Of(("id", $"synthetic-{docId++}"), ("text", doc)));
             }
             string path = Path.Combine(folder, $"synthetic-{paths.Count:D3}.parquet");
-            ShardWriter.Write(path, records, CompressionMethod.Zstd, docsPerRowGroup);
+            ShardWriter.Write(path, records, CompressionMethod.Snappy, docsPerRowGroup); // pyarrow's (so Hugging Face's) default
             paths.Add(path);
             written += shard;
         }
