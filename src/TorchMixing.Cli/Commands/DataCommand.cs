@@ -120,7 +120,8 @@ public static class DataCommand
 
     /// <summary>
     /// Two PNGs: training tokens per domain, and the largest gap |count_i − n·B·p_i| over domains after each of 400
-    /// batches of 16 — stratified stays below one sequence for ever, multinomial drifts like a random walk (√n).
+    /// batches of 16, averaged over 20 seeds — stratified stays below one sequence for ever, multinomial drifts like a
+    /// random walk (√n).
     /// </summary>
     private static void WritePlots(string dir, IReadOnlyList<DomainCorpus> corpora, double[] w)
     {
@@ -128,22 +129,30 @@ public static class DataCommand
         string bars = Path.Combine(dir, "data-tokens-per-domain.png");
         Reporting.LinePlot.SaveBars(bars, "Training tokens per domain", "tokens", corpora.Select(c => c.Name).ToList(),
             corpora.Select(c => (double)c.Meta.TrainTokens).ToList());
-        const int batches = 400, b = 16;
+        const int batches = 400, b = 16, seeds = 20;
         var p = Weighting.DomainVector.Normalize(w);
+        var domains = corpora.Select(c => (IDomainSequences)c.Train).ToList();
         var series = new List<Reporting.PlotSeries>();
+        double[] x = [.. Enumerable.Range(1, batches).Select(n => (double)n)];
         foreach (var kind in new[] { Weighting.AllocationKind.Stratified, Weighting.AllocationKind.Multinomial })
         {
-            var sampler = new MixtureSampler(corpora.Select(c => (IDomainSequences)c.Train).ToList(), new MixtureSamplerOptions { Allocation = kind, Seed = 1 });
-            var count = new long[p.Length];
+            // Mean over seeds (stratified is the same for every seed; multinomial is a random walk).
             var gap = new double[batches];
-            for (int n = 0; n < batches; n++)
+            for (ulong seed = 1; seed <= seeds; seed++)
             {
-                var batch = sampler.Next(w, b);
-                for (int i = 0; i < p.Length; i++) count[i] += batch.DomainCounts[i];
-                gap[n] = Enumerable.Range(0, p.Length).Max(i => Math.Abs(count[i] - (n + 1.0) * b * p[i]));
+                var sampler = new MixtureSampler(domains, new MixtureSamplerOptions { Allocation = kind, Seed = seed });
+                var count = new long[p.Length];
+                for (int n = 0; n < batches; n++)
+                {
+                    var batch = sampler.Next(w, b);
+                    for (int i = 0; i < p.Length; i++) count[i] += batch.DomainCounts[i];
+                    gap[n] += Enumerable.Range(0, p.Length).Max(i => Math.Abs(count[i] - (n + 1.0) * b * p[i])) / seeds;
+                }
             }
-            series.Add(new Reporting.PlotSeries(kind.ToString().ToLowerInvariant(), [.. Enumerable.Range(1, batches).Select(x => (double)x)], gap));
+            series.Add(new Reporting.PlotSeries($"{kind.ToString().ToLowerInvariant()} (mean of {seeds} seeds)", x, gap));
         }
+        series.Add(new Reporting.PlotSeries("√(n·B·p(1−p)), one s.d. of a multinomial count", x,
+            [.. x.Select(n => Math.Sqrt(n * b * p.Max() * (1 - p.Max())))]));
         string prefix = Path.Combine(dir, "data-mixing-prefix.png");
         Reporting.LinePlot.Save(prefix, $"Largest gap between realized and target sequences per domain (B = {b})", "batches", "max_i |count_i − target_i|", series);
         Terminal.Info($"wrote {bars} and {prefix}");
