@@ -81,7 +81,7 @@ public class DataCatalogTests
     public void Importance_is_all_or_nothing()
     {
         Assert.Null(With(null, null).Importance());
-        Assert.Equal([0.25, 0.75], With(0.25, 0.75).Importance());
+        Assert.Equal([0.25, 0.75], With(0.25, 0.75).Importance()!);
         Assert.Contains("'d1'", Assert.Throws<UserInputException>(() => With(0.5, null).Importance()).Message);
         Assert.Throws<UserInputException>(() => With(0, 0).Importance());
     }
