@@ -93,16 +93,16 @@ public static class DataCommand
         var rows = corpora.Select(c => (IReadOnlyList<string>)
         [
             c.Name, c.Meta.Files.ToString(CultureInfo.InvariantCulture), N(c.Meta.TrainDocuments + c.Meta.HeldOutDocuments),
-            N(c.Meta.HeldOutDocuments), N(c.Meta.NullRows + c.Meta.EmptyRows), N(c.Meta.TrainTokens + c.Meta.HeldOutTokens),
+            N(c.Meta.HeldOutDocuments), N(c.Meta.NullRows), N(c.Meta.EmptyRows), N(c.Meta.TrainTokens + c.Meta.HeldOutTokens),
             Mb(c.Meta.SourceBytes), Mb(c.Meta.TextBytes), N(c.Train.Count), N(c.HeldOut.Count), c.FromCache ? "cached" : "built",
         ]).ToList();
         rows.Add(["total", corpora.Sum(c => c.Meta.Files).ToString(CultureInfo.InvariantCulture),
             N(corpora.Sum(c => c.Meta.TrainDocuments + c.Meta.HeldOutDocuments)), N(corpora.Sum(c => c.Meta.HeldOutDocuments)),
-            N(corpora.Sum(c => c.Meta.NullRows + c.Meta.EmptyRows)), N(corpora.Sum(c => c.Meta.TrainTokens + c.Meta.HeldOutTokens)),
+            N(corpora.Sum(c => c.Meta.NullRows)), N(corpora.Sum(c => c.Meta.EmptyRows)), N(corpora.Sum(c => c.Meta.TrainTokens + c.Meta.HeldOutTokens)),
             Mb(corpora.Sum(c => c.Meta.SourceBytes)), Mb(corpora.Sum(c => c.Meta.TextBytes)),
             N(corpora.Sum(c => c.Train.Count)), N(corpora.Sum(c => c.HeldOut.Count)), ""]);
         Terminal.Table($"{catalog.Source}: tokenizer {catalog.Tokenizer}, T = {catalog.SequenceLength}, held-out {catalog.HeldOutFraction:P0} of documents",
-            ["domain", "files", "documents", "held-out docs", "null/empty rows", "tokens", "parquet MB", "text MB", "train seqs", "held-out seqs", "cache"], rows);
+            ["domain", "files", "documents", "held-out docs", "null rows", "empty rows", "tokens", "parquet MB", "text MB", "train seqs", "held-out seqs", "cache"], rows);
     }
 
     private static void PrintPlan(DataCatalog catalog, IReadOnlyList<DomainCorpus> corpora, long budget, string? weightText, WeightUnit unit)
