@@ -66,8 +66,12 @@ public static class BenchData
                 {
                     string folder = Path.Combine(work, $"generated-{size}mb");
                     var sw = Stopwatch.StartNew();
-                    if (!Directory.Exists(folder)) SyntheticCorpus.Write(folder, size * 1_000_000L, vocab, seed: 7);
-                    Terminal.Info($"generated {size} MB of text ({vocab.Words.Length:N0}-word vocabulary from the bundled prose) in {sw.Elapsed.TotalSeconds:F1} s");
+                    if (Directory.Exists(folder)) Terminal.Info($"reusing the generated corpus in {folder}");
+                    else
+                    {
+                        SyntheticCorpus.Write(folder, size * 1_000_000L, vocab, seed: 7);
+                        Terminal.Info($"generated {size} MB of text ({vocab.Words.Length:N0}-word vocabulary from the bundled prose) in {sw.Elapsed.TotalSeconds:F1} s");
+                    }
                     string path = Path.Combine(work, $"generated-{size}mb.json");
                     File.WriteAllText(path, "{ \"domains\": [ { \"name\": \"synthetic\", \"files\": [\"generated-" + size + "mb\"] } ], \"cache_dir\": \"cache-" + size + "\" }");
                     corpora.Add(($"generated {size} MB", path, [], DataCatalog.Load(path, [$"sequence_length={sequenceLength}"])));
