@@ -87,6 +87,19 @@ public class DataCatalogTests
     }
 
     [Fact]
+    public void Sampler_options_take_limits_from_the_catalog()
+    {
+        var cat = With(1, 1) with
+        {
+            Domains = [new DomainSource { Name = "a", Files = ["x"], Policy = ExhaustionPolicy.Stop }, new DomainSource { Name = "b", Files = ["y"], MaxEpochs = 3 }],
+        };
+        var o = MixtureSamplerOptions.ForCatalog(cat) with { Seed = 9 };
+        Assert.Equal(1.0, o.LimitsFor("a").EpochCap);
+        Assert.Equal(3.0, o.LimitsFor("b").EpochCap);
+        Assert.Equal(9UL, o.Seed);
+    }
+
+    [Fact]
     public void Validation_names_the_catalog_and_domain()
     {
         var bad = With(0.5, 0.5) with { Domains = [new DomainSource { Name = "d0", Files = [] }] };
