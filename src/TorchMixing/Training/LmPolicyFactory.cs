@@ -13,8 +13,8 @@ public static class LmPolicyFactory
     {
         if (policy is null) return null;
         string field = $"{source}: weights.policy";
-        string name = policy["name"]?.GetValue<string>() ?? throw new UserInputException($"{field}.name is required.");
-        var known = new HashSet<string> { "name" };
+        string name = policy["policy"]?.GetValue<string>() ?? throw new UserInputException($"{field}.policy (the policy's name) is required.");
+        var known = new HashSet<string> { "policy" };
         T Get<T>(string key, T fallback)
         {
             known.Add(key);
@@ -40,7 +40,7 @@ public static class LmPolicyFactory
                 result = new OnlineMixingPolicy(Get("update_every", 1), Get("smoothing", 0.9));
                 break;
             default:
-                throw new UserInputException($"{field}.name: unknown policy \"{name}\" (this build knows: doremi, exp3).");
+                throw new UserInputException($"{field}.policy: unknown policy \"{name}\" (this build knows: doremi, exp3).");
         }
         var unknown = policy.Select(p => p.Key).Where(k => !known.Contains(k)).ToList();
         if (unknown.Count > 0) throw new UserInputException($"{field}: unknown field(s) {string.Join(", ", unknown)} for policy \"{name}\".");

@@ -252,10 +252,9 @@ public sealed class LmTrainer : IDisposable
             _acc.LossSum[i] += lossSum[i];
             _acc.LossCount[i] += count[i];
             if (count[i] > 0) _acc.LossSquareSum[i] += count[i] * trainLoss[i] * trainLoss[i];
-            if (spread is not null && !double.IsNaN(spread[i]))
-                // One split is a noisy estimate; an EMA over measurements (β = 0.7, our choice — the paper is silent
-                // on the transformer case) keeps VA from chasing noise while still tracking drift as training goes.
-                _acc.SpreadSquare[i] = double.IsNaN(_acc.SpreadSquare[i]) ? spread[i] : 0.7 * _acc.SpreadSquare[i] + 0.3 * spread[i];
+            // One split is a noisy estimate: average those since the last update; the VA policy smooths across
+            // updates with its own EMA (VaConfig.Ema), so we do not smooth twice.
+            if (spread is not null && double.IsFinite(spread[i])) { _acc.SpreadSquareSum[i] += spread[i]; _acc.SpreadCount[i]++; }
         }
     }
 
@@ -264,7 +263,8 @@ public sealed class LmTrainer : IDisposable
         Array.Clear(_acc.LossSum);
         Array.Clear(_acc.LossSquareSum);
         Array.Clear(_acc.LossCount);
-        // The spread EMA deliberately survives updates: it is a property of the model, not of the window.
+        Array.Clear(_acc.SpreadSquareSum);
+        Array.Clear(_acc.SpreadCount);
     }
 
     /// <summary>
@@ -282,13 +282,13 @@ public sealed class LmTrainer : IDisposable
             // Per-step means stand in for per-sequence values here (sum of b·mean²), a lower bound on the variance.
             trainVar[i] = n > 1 ? Math.Max(0, (_acc.LossSquareSum[i] - n * trainMean[i] * trainMean[i]) / (n - 1)) : double.NaN;
         }
-        bool spreadKnown = _acc.SpreadSquare.All(v => !double.IsNaN(v));
         return new DomainStatistics
         {
             Sizes = _sizes,
             LossMean = eval?.Mean ?? trainMean,
             LossVariance = eval?.Variance ?? trainVar,
-            GradientSpread = spreadKnown ? _acc.SpreadSquare.Select(Math.Sqrt).ToArray() : null,
+            // NaN marks a domain not measured in this window; policies keep their previous estimate for it.
+            GradientSpread = _acc.SpreadSquareSum.Select((s, i) => _acc.SpreadCount[i] > 0 ? Math.Sqrt(s / _acc.SpreadCount[i]) : double.NaN).ToArray(),
         };
     }
 
@@ -308,6 +308,7 @@ public sealed class LmTrainer : IDisposable
             // logged so that variable-length data (or padding) later does not silently change the meaning.
             ["seq_share"] = Arr(_seen.Select(s => s / seenTotal).ToArray()),
             ["token_share"] = Arr(_seen.Select(s => s * (double)_t / (seenTotal * _t)).ToArray()),
+            ["importance"] = Arr(_weights.Importance),
             ["loss_weights"] = Arr(_weights.LossWeights),
             ["sampling_weights"] = Arr(_weights.SamplingWeights),
             ["weights_changed"] = weightsChanged,
@@ -373,6 +374,7 @@ public sealed class LmTrainer : IDisposable
         if (Checkpoint.List(_runDir).Count > 0 || File.Exists(MetricsPath))
             throw new UserInputException($"{_runDir}: run folder already holds a run; pass --resume to continue it or choose another --out.");
         AtomicFile.WriteAllText(Path.Combine(_runDir, "config.json"), configNode.ToJsonString(ConfigLoader.Options));
+        AtomicFile.WriteAllText(Path.Combine(_runDir, "domains.json"), new JsonArray(_names.Select(n => (JsonNode?)n).ToArray()).ToJsonString());
     }
 
     /// <summary>
@@ -421,8 +423,7 @@ public sealed class LmTrainer : IDisposable
         Stream = _stream.SaveState(),
         Policy = _policy?.SaveState(),
         Rng = _rng.State,
-        Stats = new StatAccumulators((double[])_acc.LossSum.Clone(), (double[])_acc.LossSquareSum.Clone(),
-                                     (long[])_acc.LossCount.Clone(), (double[])_acc.SpreadSquare.Clone()),
+        Stats = _acc.Copy(),
         SequencesSeen = (long[])_seen.Clone(),
     };
 

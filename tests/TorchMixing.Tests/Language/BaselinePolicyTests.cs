@@ -56,9 +56,9 @@ public class BaselinePolicyTests
     [Fact]
     public void FactoryNamesTheFieldOnBadInput()
     {
-        var e = Assert.Throws<UserInputException>(() => LmPolicyFactory.Create(new JsonObject { ["name"] = "doremi" }, "x.json"));
+        var e = Assert.Throws<UserInputException>(() => LmPolicyFactory.Create(new JsonObject { ["policy"] = "doremi" }, "x.json"));
         Assert.Contains("x.json: weights.policy", e.Message);
-        e = Assert.Throws<UserInputException>(() => LmPolicyFactory.Create(new JsonObject { ["name"] = "exp3", ["speed"] = 2 }, "x.json"));
+        e = Assert.Throws<UserInputException>(() => LmPolicyFactory.Create(new JsonObject { ["policy"] = "exp3", ["speed"] = 2 }, "x.json"));
         Assert.Contains("speed", e.Message);
     }
 
@@ -66,7 +66,7 @@ public class BaselinePolicyTests
     public void PoliciesResumeExactlyInsideTheTrainer()
     {
         // EXP3 updates every step from the training loss: a resumed run must continue its rewards and ε schedule.
-        var cfg = TrainerTests.SmallConfig(new JsonObject { ["name"] = "exp3" });
+        var cfg = TrainerTests.SmallConfig(new JsonObject { ["policy"] = "exp3" });
         string root = Path.Combine(Path.GetTempPath(), "tm-lm-" + Guid.NewGuid().ToString("N"));
         try
         {
