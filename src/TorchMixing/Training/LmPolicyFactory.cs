@@ -1,11 +1,13 @@
 using System.Text.Json.Nodes;
+using TorchMixing.Config;
 using TorchMixing.Weighting;
 
 namespace TorchMixing.Training;
 
 /// <summary>
 /// Builds the weight policy named in <c>weights.policy</c>. This area's two baselines (DoReMi, EXP3 online mixing)
-/// are built here; the paper's policies and the static ones come from the weighting library's factory.
+/// are built here; the paper's policies (fgls, erma, va, fgls+va, erma+va) and the static ones (uniform,
+/// proportional, temperature, manual) come from the weighting library's <see cref="WeightPolicyFactory"/>.
 /// </summary>
 public static class LmPolicyFactory
 {
@@ -40,7 +42,9 @@ public static class LmPolicyFactory
                 result = new OnlineMixingPolicy(Get("update_every", 1), Get("smoothing", 0.9));
                 break;
             default:
-                throw new UserInputException($"{field}.policy: unknown policy \"{name}\" (this build knows: doremi, exp3).");
+                // The paper's policies and the static ones: the weighting library's config record and factory.
+                var cfg = ConfigLoader.FromNode<WeightPolicyConfig>((JsonObject)policy.DeepClone(), field, null);
+                return WeightPolicyFactory.Create(cfg, field);
         }
         var unknown = policy.Select(p => p.Key).Where(k => !known.Contains(k)).ToList();
         if (unknown.Count > 0) throw new UserInputException($"{field}: unknown field(s) {string.Join(", ", unknown)} for policy \"{name}\".");
