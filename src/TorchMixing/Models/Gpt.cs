@@ -17,7 +17,12 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>
     private readonly ModuleList<GptBlock> h;
     private readonly LayerNorm ln_f;
 
-    public Gpt(GptConfig config) : base(nameof(Gpt))
+    /// <param name="config">Sizes.</param>
+    /// <param name="seed">
+    /// Seeds a private generator for the initial weights; null uses libtorch's global generator. A private one keeps
+    /// a run reproducible even when other code (another test, another model) draws from the global generator.
+    /// </param>
+    public Gpt(GptConfig config, long? seed = null) : base(nameof(Gpt))
     {
         Config = config.Validated();
         wte = nn.Embedding(config.VocabSize, config.Width);
@@ -26,7 +31,8 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>
         h = nn.ModuleList(Enumerable.Range(0, config.Layers).Select(_ => new GptBlock(config)).ToArray());
         ln_f = nn.LayerNorm(config.Width);
         RegisterComponents();
-        Initialize();
+        using var generator = seed is long s ? new Generator((ulong)s) : null;
+        Initialize(generator);
     }
 
     public GptConfig Config { get; }
@@ -51,18 +57,25 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>
     /// GPT-2 initialisation: N(0, 0.02) for linear and embedding weights, zero biases, and residual projections
     /// scaled by 1/√(2·layers) so the residual stream's variance does not grow with depth.
     /// </summary>
-    private void Initialize()
+    // nn.init.normal_ in TorchSharp 0.107 ignores its generator argument (found by GptSeedTests), so draw with randn.
+    private static void Normal(Tensor p, double std, Generator? generator)
+    {
+        using var r = randn(p.shape, dtype: p.dtype, generator: generator);
+        p.copy_(r).mul_(std);
+    }
+
+    private void Initialize(Generator? generator)
     {
         using var _ = no_grad();
         foreach (var (name, p) in named_parameters())
         {
             if (name.EndsWith("bias")) nn.init.zeros_(p);
             else if (name.Contains("ln_")) nn.init.ones_(p);
-            else nn.init.normal_(p, 0, 0.02);
+            else Normal(p, 0.02, generator);
         }
         double residualStd = 0.02 / Math.Sqrt(2.0 * Config.Layers);
         foreach (var block in h)
             foreach (var proj in block.ResidualProjections)
-                nn.init.normal_(proj.weight!, 0, residualStd);
+                Normal(proj.weight!, residualStd, generator);
     }
 }

@@ -13,7 +13,7 @@ public static class LmRun
         var model = config.Model.Validated(source);
         IReadOnlyList<IDomainSequences> domains = config.Data.Source switch
         {
-            "synthetic" => SyntheticCorpus.Build(config.Data.Synthetic, model.VocabSize, model.SequenceLength, (ulong)config.Seed, $"{source}: data.synthetic"),
+            "synthetic" => SyntheticCorpus.Build(config.Data.Synthetic, model.VocabSize, model.SequenceLength, config.Data.Synthetic.Seed, $"{source}: data.synthetic"),
             "catalog" => throw new UserInputException($"{source}: data.source \"catalog\" needs the data pipeline's catalog, which this build does not have yet; use \"synthetic\"."),
             _ => throw new UserInputException($"{source}: data.source must be \"synthetic\" or \"catalog\", got \"{config.Data.Source}\"."),
         };

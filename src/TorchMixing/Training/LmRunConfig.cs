@@ -12,6 +12,9 @@ namespace TorchMixing.Training;
 public sealed record LmRunConfig
 {
     public string Name { get; init; } = "lm";
+
+    /// <summary>What the experiment tests and what the theory predicts (documentation only).</summary>
+    public string? Note { get; init; }
     public long Seed { get; init; }
 
     /// <summary>libtorch intra-op threads (null: all cores).</summary>

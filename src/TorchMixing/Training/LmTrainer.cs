@@ -57,7 +57,7 @@ public sealed class LmTrainer : IDisposable
         Validate(config, source);
 
         TorchRuntime.Seed(config.Seed);
-        _model = new Gpt(config.Model);
+        _model = new Gpt(config.Model, seed: config.Seed);
         _parameters = _model.parameters().ToArray();
         _optimizer = config.Optimizer.Kind switch
         {
@@ -340,6 +340,8 @@ public sealed class LmTrainer : IDisposable
         var w = _cfg.Weights;
         var importance = w.Importance ?? DomainVector.Uniform(_k);
         DomainVector.Validate(importance, _k, $"{source}: weights.importance");
+        // π is a distribution over domains (the policies normalise it too), so losses are comparable across runs.
+        importance = DomainVector.Normalize(importance);
         var weights = _policy is not null
             ? _policy.Initial(_sizes, importance)
             : new MixtureWeights(importance, w.LossWeights ?? Enumerable.Repeat(1.0, _k).ToArray(), w.SamplingWeights ?? DomainVector.Uniform(_k));

@@ -8,6 +8,9 @@ namespace TorchMixing.Training;
 /// </summary>
 public sealed record SyntheticCorpusConfig
 {
+    /// <summary>Seed of the generated text, separate from the run's seed so that seeds of a run matrix share one corpus.</summary>
+    public ulong Seed { get; init; } = 1234;
+
     public SyntheticDomainConfig[] Domains { get; init; } =
     [
         new() { Name = "markov-a", Tokens = 40_000, Branching = 3 },

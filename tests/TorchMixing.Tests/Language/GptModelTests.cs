@@ -74,3 +74,18 @@ public class GptModelTests
         Assert.Contains(expected, e.Message);
     }
 }
+
+public class GptSeedTests
+{
+    [Fact]
+    public void SeededInitIgnoresTheGlobalGenerator()
+    {
+        torch.manual_seed(1);
+        using var a = new Gpt(GptConfig.Tiny(), seed: 5);
+        torch.manual_seed(2);
+        torch.randn(100);
+        using var b = new Gpt(GptConfig.Tiny(), seed: 5);
+        foreach (var ((n, pa), (_, pb)) in a.named_parameters().Zip(b.named_parameters()))
+            Assert.True(torch.allclose(pa, pb, rtol: 0, atol: 0), n);
+    }
+}

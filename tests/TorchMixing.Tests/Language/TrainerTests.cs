@@ -43,7 +43,7 @@ public class TrainerTests : IDisposable
 
     internal static LmTrainer NewTrainer(LmRunConfig cfg, string dir, IWeightPolicy? policy = null)
     {
-        var domains = SyntheticCorpus.Build(cfg.Data.Synthetic, cfg.Model.VocabSize, cfg.Model.SequenceLength, (ulong)cfg.Seed);
+        var domains = SyntheticCorpus.Build(cfg.Data.Synthetic, cfg.Model.VocabSize, cfg.Model.SequenceLength, cfg.Data.Synthetic.Seed);
         var split = domains.Select(d => SequenceRange.Split(d, cfg.Data.HeldOutFraction)).ToArray();
         var stream = new FixtureMixtureStream(split.Select(s => s.Train).ToArray());
         return new LmTrainer(cfg, stream, split.Select(s => s.HeldOut).ToArray(), policy, dir);
@@ -83,7 +83,9 @@ public class TrainerTests : IDisposable
         var before = t.Evaluate();
         t.Run(resume: false);
         var after = t.Evaluate();
-        for (int i = 0; i < 3; i++) Assert.True(after.Mean[i] < before.Mean[i] - 0.3, $"domain {i}: {before.Mean[i]} → {after.Mean[i]}");
+        // The noisy domain (40% uniform tokens) has a high entropy floor, so it can only improve a little.
+        double[] minGain = [0.5, 0.3, 0.1];
+        for (int i = 0; i < 3; i++) Assert.True(after.Mean[i] < before.Mean[i] - minGain[i], $"domain {i}: {before.Mean[i]} → {after.Mean[i]}");
         Assert.Equal(Math.Log(48), before.Mean[0], 1);   // GPT-2 init starts near the uniform model
     }
 
