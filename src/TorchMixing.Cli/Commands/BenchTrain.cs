@@ -174,17 +174,27 @@ public static class BenchTrain
         }
     }
 
+    /// <summary>The first interpreter that imports torch: PATH's python3 (may be a pyenv shim), then Debian's own.</summary>
     private static string? FindPythonTorch()
     {
-        try
+        foreach (var candidate in new[] { "python3", "/usr/bin/python3" })
         {
-            var psi = new ProcessStartInfo("python3", "-c \"import torch; print(torch.__version__)\"") { RedirectStandardOutput = true, RedirectStandardError = true };
-            using var p = Process.Start(psi);
-            if (p is null) return null;
-            p.WaitForExit(60_000);
-            return p.ExitCode == 0 ? "python3" : null;
+            try
+            {
+                var psi = new ProcessStartInfo(candidate, "-c \"import torch; print(torch.__version__)\"") { RedirectStandardOutput = true, RedirectStandardError = true };
+                using var p = Process.Start(psi);
+                if (p is null) continue;
+                string version = p.StandardOutput.ReadToEnd().Trim();
+                p.WaitForExit(60_000);
+                if (p.ExitCode == 0)
+                {
+                    Terminal.Info($"PyTorch eager: {candidate}, torch {version}");
+                    return candidate;
+                }
+            }
+            catch (System.ComponentModel.Win32Exception) { }
         }
-        catch (System.ComponentModel.Win32Exception) { return null; }
+        return null;
     }
 
     /// <summary>The same model, batch, AdamW and clipping in PyTorch eager; returns the median ms per step.</summary>
