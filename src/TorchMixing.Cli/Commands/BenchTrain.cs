@@ -38,6 +38,7 @@ public static class BenchTrain
         TorchRuntime.Initialize(threads);
         int nThreads = torch.get_num_threads();
         Terminal.Info($"machine: {Environment.ProcessorCount} cores, libtorch threads {nThreads}, TorchSharp {typeof(torch).Assembly.GetName().Version}");
+        Terminal.Info($"load average at start: {LoadAverage()} (other processes on the machine distort every figure below)");
         double matmul = MatmulRate();
         Terminal.Info(string.Create(Inv, $"measured fp32 matmul rate (1024³): {matmul / 1e9:F1} GFLOP/s"));
 
@@ -53,9 +54,21 @@ public static class BenchTrain
         {
             long tokens = (long)s.Batch * s.Model.SequenceLength;
             double flopsPerStep = 3 * s.Model.ForwardFlopsPerToken(s.Model.SequenceLength) * tokens;
-            double bare = BareLoop(s, steps);
-            var full = Trainer(s, steps, gradStatsEvery: 0);
-            var va = Trainer(s, steps, gradStatsEvery: 1);
+            // Interleave the measurements in rounds so a change in machine load (other processes on a shared box)
+            // hits all of them alike, and pool the step times of all rounds before taking medians.
+            var bareTimes = new List<double>();
+            var fullTimes = new List<Split>();
+            var vaTimes = new List<Split>();
+            for (int round = 0; round < 3; round++)
+            {
+                matmul = Math.Max(matmul, MatmulRate());
+                bareTimes.AddRange(BareLoop(s, steps));
+                fullTimes.AddRange(Trainer(s, steps, gradStatsEvery: 0));
+                vaTimes.AddRange(Trainer(s, steps, gradStatsEvery: 1));
+            }
+            double bare = Median(bareTimes);
+            var full = Split.MedianOf(fullTimes);
+            var va = Split.MedianOf(vaTimes);
             double? py = python is null ? null : PyTorch(python, s, steps, nThreads);
             double vaPerMeasurement = va.Total - full.Total;
             rows.Add([s.Label, s.Model.ParameterCount().ToString("N0", Inv), $"{s.Batch}×{s.Model.SequenceLength}",
@@ -69,7 +82,8 @@ public static class BenchTrain
             split.Add([s.Label, Ms(full.Data), Ms(full.Forward), Ms(full.Backward), Ms(full.Optimizer), Ms(full.Weighting),
                        ((full.Data + full.Weighting) / full.Total).ToString("P1", Inv)]);
         }
-        Terminal.Table("Training step: full trainer vs bare TorchSharp loop (ms per optimizer step, median of timed steps)",
+        Terminal.Info(string.Create(Inv, $"best fp32 matmul rate over the run: {matmul / 1e9:F1} GFLOP/s; load average now: {LoadAverage()}"));
+        Terminal.Table("Training step: full trainer vs bare TorchSharp loop (ms per optimizer step, median over 3 interleaved rounds)",
             ["model", "params", "batch", "bare ms", "trainer ms", "bare/trainer", "trainer tok/s", "MFU bare", "MFU trainer",
              "VA stats every step", "VA every 10", "PyTorch ms", "PyTorch/bare"], rows);
         Terminal.Table("Trainer step split (ms, median per phase)", ["model", "data", "forward", "backward", "optimizer", "weighting", "data+weighting share"], split);
@@ -78,6 +92,9 @@ public static class BenchTrain
             Terminal.Info("PyTorch eager not found; to compare: apt-get install python3-torch libopenblas0-pthread");
         return 0;
     }
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
     private static string Ms(double v) => v.ToString("F1", Inv);
 
@@ -105,7 +122,7 @@ public static class BenchTrain
     }
 
     /// <summary>The practical limit: same model, batch, AdamW and clipping; random tokens already in a tensor.</summary>
-    private static double BareLoop(Size s, int steps)
+    private static List<double> BareLoop(Size s, int steps)
     {
         torch.manual_seed(0);
         using var model = new Gpt(s.Model);
@@ -129,16 +146,26 @@ public static class BenchTrain
             }
             if (i >= 3) times.Add(sw.Elapsed.TotalMilliseconds);
         }
-        return Median(times);
+        return times;
     }
 
     private sealed record Split(double Data, double Forward, double Backward, double Optimizer, double Weighting)
     {
         public double Total => Data + Forward + Backward + Optimizer + Weighting;
+
+        /// <summary>Per-phase medians, with Total the median of whole steps (comparable with the bare loop's).</summary>
+        public static Split MedianOf(IReadOnlyList<Split> steps)
+        {
+            var phases = new Split(Median(steps.Select(x => x.Data)), Median(steps.Select(x => x.Forward)), Median(steps.Select(x => x.Backward)),
+                                   Median(steps.Select(x => x.Optimizer)), Median(steps.Select(x => x.Weighting)));
+            // Rescale the phases so they add up to the median step (medians of parts need not sum to the median of wholes).
+            double scale = Median(steps.Select(x => x.Total)) / phases.Total;
+            return new Split(phases.Data * scale, phases.Forward * scale, phases.Backward * scale, phases.Optimizer * scale, phases.Weighting * scale);
+        }
     }
 
     /// <summary>The real trainer on synthetic domains (static weights; eval and checkpoint only at the end, not timed).</summary>
-    private static Split Trainer(Size s, int steps, int gradStatsEvery)
+    private static List<Split> Trainer(Size s, int steps, int gradStatsEvery)
     {
         string dir = Path.Combine(Path.GetTempPath(), "torchmix-bench-" + Guid.NewGuid().ToString("N"));
         try
@@ -164,9 +191,10 @@ public static class BenchTrain
                 },
             };
             using (var trainer = LmRun.CreateTrainer(cfg, dir, "bench")) trainer.Run(resume: false);
-            var t = File.ReadLines(Path.Combine(dir, "metrics.jsonl")).Skip(3).Select(l => JsonNode.Parse(l)!["time_ms"]!).ToList();
-            double M(string k) => Median(t.Select(n => n[k]!.GetValue<double>()));
-            return new Split(M("data"), M("forward"), M("backward"), M("optimizer"), M("weighting"));
+            return File.ReadLines(Path.Combine(dir, "metrics.jsonl")).Skip(3).Select(l => JsonNode.Parse(l)!["time_ms"]!)
+                .Select(n => new Split(n["data"]!.GetValue<double>(), n["forward"]!.GetValue<double>(), n["backward"]!.GetValue<double>(),
+                                       n["optimizer"]!.GetValue<double>(), n["weighting"]!.GetValue<double>()))
+                .ToList();
         }
         finally
         {
@@ -213,7 +241,13 @@ class Block(nn.Module):
         b, t, d = x.shape
         q, k, v = s.c_attn(s.ln_1(x)).split(d, dim=2)
         q, k, v = [z.view(b, t, H, d // H).transpose(1, 2) for z in (q, k, v)]
-        y = F.scaled_dot_product_attention(q, k, v, is_causal=True).transpose(1, 2).contiguous().view(b, t, d)
+        if hasattr(F, "scaled_dot_product_attention"):
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        else:  # torch < 2.0 (Debian 12 ships 1.13): nanoGPT's explicit masked softmax
+            att = (q @ k.transpose(-2, -1)) * (1.0 / (d // H) ** 0.5)
+            att = att.masked_fill(torch.ones(t, t, dtype=torch.bool).tril().logical_not(), float("-inf"))
+            y = F.softmax(att, dim=-1) @ v
+        y = y.transpose(1, 2).contiguous().view(b, t, d)
         x = x + s.c_proj(y)
         return x + s.m_proj(F.gelu(s.c_fc(s.ln_2(x))))
 class GPT(nn.Module):
