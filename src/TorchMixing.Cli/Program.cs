@@ -8,7 +8,8 @@ var root = new RootCommand("TorchMixing: train on data pooled from several domai
     DemoCommand.Create(),
     TrainCommand.Create(),
     CompareCommand.Create(),
-    // Temporary: `bench train` once Commands/BenchCommand.cs (another area) is merged; the lead wires it there.
-    BenchTrain.Create("bench-train"),
+    StudyCommand.Create(),
+    DataCommand.Create(),
+    BenchCommand.Create(),
 };
 return CliHost.Run(root, args);

@@ -1,0 +1,87 @@
+using TorchMixing.Config;
+using TorchMixing.Tokenization;
+
+namespace TorchMixing.Data;
+
+/// <summary>
+/// The data section of an experiment: domains (name → Parquet sources), tokenizer, sequence length, held-out
+/// fraction and token-cache folder. Loaded with <see cref="ConfigLoader"/> (snake_case JSON, unknown fields
+/// rejected, <c>--set</c> overrides); relative paths are resolved against <see cref="BaseDirectory"/>.
+/// </summary>
+public sealed record DataCatalog
+{
+    public IReadOnlyList<DomainSource> Domains { get; init; } = [];
+
+    public string Tokenizer { get; init; } = "gpt2";
+
+    /// <summary>T: input positions per packed sequence (each sequence stores T + 1 tokens).</summary>
+    public int SequenceLength { get; init; } = 128;
+
+    /// <summary>Share of each domain's documents held out for per-domain evaluation (by document hash).</summary>
+    public double HeldOutFraction { get; init; } = 0.05;
+
+    /// <summary>Token-cache folder; null = <c>.cache/tokens</c> next to the catalog (git-ignored under data/).</summary>
+    public string? CacheDir { get; init; }
+
+    /// <summary>Folder relative paths are resolved against (the catalog file's folder; not serialized).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string BaseDirectory { get; init; } = ".";
+
+    /// <summary>Where this catalog came from, for messages.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string Source { get; init; } = "catalog";
+
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string ResolvedCacheDir => Path.GetFullPath(CacheDir ?? Path.Combine(".cache", "tokens"), Path.GetFullPath(BaseDirectory));
+
+    public static DataCatalog Load(string path, IEnumerable<string>? overrides = null)
+    {
+        var c = ConfigLoader.Load<DataCatalog>(path, overrides) with
+        {
+            BaseDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!,
+            Source = path,
+        };
+        c.Validate();
+        return c;
+    }
+
+    /// <summary>Checks every field once, naming the catalog and the domain.</summary>
+    public void Validate()
+    {
+        if (Domains.Count == 0) throw new UserInputException($"{Source}: 'domains' is empty; list at least one domain.");
+        if (!TextTokenizer.Names.Contains(Tokenizer))
+            throw new UserInputException($"{Source}: tokenizer '{Tokenizer}' is not known; use one of: {string.Join(", ", TextTokenizer.Names)}.");
+        if (SequenceLength < 1) throw new UserInputException($"{Source}: sequence_length must be at least 1, got {SequenceLength}.");
+        if (!(HeldOutFraction >= 0 && HeldOutFraction < 1))
+            throw new UserInputException($"{Source}: held_out_fraction must be in [0, 1), got {HeldOutFraction}.");
+        var seen = new HashSet<string>();
+        foreach (var d in Domains)
+        {
+            if (string.IsNullOrWhiteSpace(d.Name)) throw new UserInputException($"{Source}: a domain has no name.");
+            if (d.Name.IndexOfAny([.. Path.GetInvalidFileNameChars(), ' ']) >= 0)
+                throw new UserInputException($"{Source}: domain name '{d.Name}' must be usable as a file name (letters, digits, '_', '-', '.').");
+            if (!seen.Add(d.Name)) throw new UserInputException($"{Source}: domain '{d.Name}' is listed twice.");
+            if (d.Files.Count == 0) throw new UserInputException($"{Source}: domain '{d.Name}' lists no files.");
+            if (string.IsNullOrWhiteSpace(d.TextColumn)) throw new UserInputException($"{Source}: domain '{d.Name}': text_column is empty.");
+            if (d.Importance is { } pi && (!double.IsFinite(pi) || pi < 0))
+                throw new UserInputException($"{Source}: domain '{d.Name}': importance must be a finite non-negative number, got {pi}.");
+            d.Limits.Validate(d.Name);
+        }
+    }
+
+    /// <summary>A catalog made from Parquet files or folders named on the command line: one domain per argument.</summary>
+    public static DataCatalog FromPaths(IReadOnlyList<string> paths, string textColumn, string tokenizer)
+    {
+        var names = new HashSet<string>();
+        var domains = paths.Select(p =>
+        {
+            string baseName = Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(p));
+            string name = baseName;
+            for (int k = 2; !names.Add(name); k++) name = $"{baseName}-{k}";
+            return new DomainSource { Name = name, Files = [Path.GetFullPath(p)], TextColumn = textColumn };
+        }).ToList();
+        var c = new DataCatalog { Domains = domains, Tokenizer = tokenizer, Source = "command line", BaseDirectory = Directory.GetCurrentDirectory() };
+        c.Validate();
+        return c;
+    }
+}

@@ -1,0 +1,106 @@
+using Parquet;
+using Parquet.Schema;
+
+namespace TorchMixing.Data;
+
+/// <summary>
+/// Reads one text column of a Parquet file, one row group at a time, so memory stays bounded by the largest row
+/// group whatever the file size. Compression (snappy, zstd, gzip, none) and dictionary-encoded strings are handled
+/// by Parquet.Net; null rows are counted and skipped. Every failure (missing file, not Parquet, truncated, missing
+/// or non-string column) becomes a <see cref="UserInputException"/> naming the file and the column.
+/// </summary>
+public sealed class ParquetTextReader : IDisposable
+{
+    private readonly FileStream _stream;
+    private readonly ParquetReader _reader;
+    private readonly DataField _field;
+
+    private ParquetTextReader(string path, string column, FileStream stream, ParquetReader reader, DataField field)
+    {
+        Path = path; Column = column; _stream = stream; _reader = reader; _field = field;
+    }
+
+    public string Path { get; }
+    public string Column { get; }
+    public int RowGroupCount => _reader.RowGroupCount;
+
+    /// <summary>Opens <paramref name="path"/> and checks that <paramref name="column"/> exists and holds strings.</summary>
+    public static ParquetTextReader Open(string path, string column)
+    {
+        if (!File.Exists(path)) throw new UserInputException($"{path}: file not found.");
+        FileStream? stream = null;
+        ParquetReader? reader = null;
+        try
+        {
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            reader = Run(() => ParquetReader.CreateAsync(stream, leaveStreamOpen: true), path, column);
+            var fields = reader.Schema.GetDataFields();
+            var field = fields.FirstOrDefault(f => f.Name == column)
+                ?? throw new UserInputException(
+                    $"{path}: no column '{column}' (columns: {string.Join(", ", fields.Select(f => f.Name))}); set text_column for this domain.");
+            if (!IsString(field))
+                throw new UserInputException($"{path}: column '{column}' holds {Describe(field)}, not strings; set text_column to a string column.");
+            if (field.MaxRepetitionLevel > 0)
+                throw new UserInputException($"{path}: column '{column}' is a list (repeated), not one string per row.");
+            return new ParquetTextReader(path, column, stream, reader, field);
+        }
+        catch
+        {
+            reader?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            stream?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Rows in row group <paramref name="index"/> without reading its data.</summary>
+    public long RowCount(int index)
+    {
+        using var rg = _reader.OpenRowGroupReader(index);
+        return rg.RowCount;
+    }
+
+    /// <summary>The text column of row group <paramref name="index"/>; nulls stay null for the caller to count.</summary>
+    public string?[] ReadRowGroup(int index)
+    {
+        using var rg = _reader.OpenRowGroupReader(index);
+        if (rg.RowCount > int.MaxValue) throw new UserInputException($"{Path}: row group {index} has over 2^31 rows.");
+        var buffer = new string?[rg.RowCount];
+        Run(async () => { await rg.ReadAsync(_field, buffer.AsMemory()!); return 0; }, Path, Column, index);
+        return buffer;
+    }
+
+    public void Dispose()
+    {
+        _reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _stream.Dispose();
+    }
+
+    private static bool IsString(DataField f)
+    {
+        var t = Nullable.GetUnderlyingType(f.ClrType) ?? f.ClrType;
+        return t == typeof(string) || t == typeof(ReadOnlyMemory<char>);
+    }
+
+    private static string Describe(DataField f)
+    {
+        var t = Nullable.GetUnderlyingType(f.ClrType) ?? f.ClrType;
+        return t == typeof(byte[]) ? "binary data (no UTF-8 string annotation)" : t.Name;
+    }
+
+    /// <summary>
+    /// Parquet.Net signals a damaged file with assorted exception types (IOException, InvalidDataException,
+    /// its own ParquetException, even IndexOutOfRange for a cut footer); all of them mean "this file is unreadable".
+    /// </summary>
+    private static T Run<T>(Func<Task<T>> action, string path, string column, int? rowGroup = null)
+    {
+        try
+        {
+            return action().GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is not UserInputException and not OutOfMemoryException and not OperationCanceledException)
+        {
+            string where = rowGroup is { } g ? $" (column '{column}', row group {g})" : "";
+            throw new UserInputException($"{path}: not a readable Parquet file{where}: {e.Message.TrimEnd('.')}. Is it truncated or corrupt?", e);
+        }
+    }
+}

@@ -1,0 +1,256 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Runtime.ExceptionServices;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using TorchMixing.Config;
+using TorchMixing.IO;
+using TorchMixing.Tokenization;
+
+namespace TorchMixing.Data;
+
+/// <summary>
+/// Tokenizes a domain once and keeps the result as flat token files (nanoGPT's train.bin/val.bin) plus document
+/// offsets, in a folder named by a fingerprint of everything the tokens depend on: the source files (path, size,
+/// modification time), text column, tokenizer and held-out fraction. Change any of them and the fingerprint — so
+/// the folder — changes; stale folders of the domain are removed after a successful build. The folder is built
+/// under a temporary name and renamed into place, so an interrupted build never leaves a half-written cache.
+/// <para>Pipeline: one thread reads Parquet row groups (bounded queue of two, so memory does not grow with file
+/// size) while all cores tokenize the documents of a row group in parallel; documents are then written in their
+/// original order, so the cache is identical whatever the thread count.</para>
+/// </summary>
+public static class TokenCache
+{
+    private const int QueueDepth = 2;
+
+    /// <summary>Opens the domain's cache, building it first if missing or stale.</summary>
+    public static DomainCorpus Open(DataCatalog catalog, DomainSource domain, TextTokenizer tokenizer, bool forceRebuild = false, int? workers = null)
+    {
+        var files = SourceFiles.Resolve(domain, catalog.BaseDirectory);
+        string fp = Fingerprint(domain, files, tokenizer.Name, catalog.HeldOutFraction);
+        string root = catalog.ResolvedCacheDir;
+        string folder = Path.Combine(root, $"{domain.Name}-{fp[..16]}");
+        var meta = forceRebuild ? null : TryReadMeta(folder, fp);
+        bool fromCache = meta is not null;
+        if (meta is null)
+        {
+            AtomicFile.WriteDirectory(folder, tmp =>
+                meta = Build(domain, files, tokenizer, catalog.HeldOutFraction, fp, tmp, workers ?? Environment.ProcessorCount));
+            RemoveStale(root, domain.Name, folder);
+        }
+        var train = new CachedDomainSequences(domain.Name, new TokenFile(Path.Combine(folder, "train.bin"), meta!.TokenBytes), catalog.SequenceLength);
+        var held = new CachedDomainSequences(domain.Name, new TokenFile(Path.Combine(folder, "val.bin"), meta.TokenBytes), catalog.SequenceLength);
+        return new DomainCorpus(domain, meta, train, held, fromCache, folder);
+    }
+
+    /// <summary>Every domain of the catalog, in catalog order.</summary>
+    public static IReadOnlyList<DomainCorpus> OpenAll(DataCatalog catalog, bool forceRebuild = false, Action<DomainCorpus>? onDomain = null)
+    {
+        var tokenizer = TextTokenizer.Create(catalog.Tokenizer);
+        var list = new List<DomainCorpus>();
+        try
+        {
+            foreach (var d in catalog.Domains)
+            {
+                var c = Open(catalog, d, tokenizer, forceRebuild);
+                list.Add(c);
+                onDomain?.Invoke(c);
+            }
+            return list;
+        }
+        catch
+        {
+            foreach (var c in list) c.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Held-out membership by a hash of the document's text: deterministic, independent of file order and thread
+    /// count, and exact duplicates always land on the same side (no train/eval leakage through copies).
+    /// </summary>
+    public static bool IsHeldOut(string document, double fraction)
+    {
+        if (fraction <= 0) return false;
+        ulong h = 0xCBF29CE484222325UL;
+        foreach (char c in document) { h ^= c; h *= 0x100000001B3UL; }
+        h ^= h >> 33; h *= 0xFF51AFD7ED558CCDUL; h ^= h >> 33; // finalise so the low digits are well mixed
+        return h % 1_000_000UL < (ulong)Math.Round(fraction * 1_000_000);
+    }
+
+    internal static string Fingerprint(DomainSource domain, IReadOnlyList<string> files, string tokenizer, double heldOut)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(TokenCacheMeta.CurrentFormat).AppendLine(domain.Name).AppendLine(domain.TextColumn).AppendLine(tokenizer)
+          .AppendLine(heldOut.ToString("R", CultureInfo.InvariantCulture));
+        foreach (var f in files)
+        {
+            var info = new FileInfo(f);
+            sb.Append(f).Append('|').Append(info.Length).Append('|').Append(info.LastWriteTimeUtc.Ticks).AppendLine();
+        }
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
+    }
+
+    private static TokenCacheMeta? TryReadMeta(string folder, string fingerprint)
+    {
+        string path = Path.Combine(folder, "meta.json");
+        if (!File.Exists(path)) return null;
+        try
+        {
+            var meta = JsonSerializer.Deserialize<TokenCacheMeta>(File.ReadAllText(path), ConfigLoader.Options);
+            return meta is not null && meta.Format == TokenCacheMeta.CurrentFormat && meta.Fingerprint == fingerprint ? meta : null;
+        }
+        catch (JsonException) { return null; } // unreadable meta: rebuild
+    }
+
+    private static void RemoveStale(string root, string domain, string keep)
+    {
+        foreach (var dir in Directory.EnumerateDirectories(root, domain + "-*"))
+        {
+            if (Path.GetFullPath(dir) == Path.GetFullPath(keep)) continue;
+            if (Path.GetFileName(dir).Length != domain.Length + 17) continue; // only <domain>-<16 hex>
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private sealed record RowGroupText(string?[] Rows);
+
+    private static TokenCacheMeta Build(DomainSource domain, IReadOnlyList<string> files, TextTokenizer tokenizer,
+        double heldOut, string fingerprint, string folder, int workers)
+    {
+        var started = DateTime.UtcNow;
+        int tokenBytes = tokenizer.VocabSize <= 65536 ? 2 : 4;
+        using var train = new TokenWriter(Path.Combine(folder, "train"), tokenBytes);
+        using var held = new TokenWriter(Path.Combine(folder, "val"), tokenBytes);
+        long rows = 0, nulls = 0, empties = 0, textBytes = 0;
+
+        using var queue = new BlockingCollection<RowGroupText>(QueueDepth);
+        using var stop = new CancellationTokenSource();
+        ExceptionDispatchInfo? readError = null;
+        var reader = Task.Factory.StartNew(() =>
+        {
+            try
+            {
+                foreach (var f in files)
+                {
+                    using var r = ParquetTextReader.Open(f, domain.TextColumn);
+                    for (int g = 0; g < r.RowGroupCount; g++) queue.Add(new RowGroupText(r.ReadRowGroup(g)), stop.Token);
+                }
+            }
+            catch (OperationCanceledException) { }
+            catch (Exception e) { readError = ExceptionDispatchInfo.Capture(e); }
+            finally { queue.CompleteAdding(); }
+        }, TaskCreationOptions.LongRunning);
+
+        try
+        {
+            var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, workers) };
+            foreach (var group in queue.GetConsumingEnumerable())
+            {
+                var docs = group.Rows;
+                int n = docs.Length;
+                var ids = new IReadOnlyList<int>?[n];
+                var isHeld = new bool[n];
+                long bytes = 0;
+                Parallel.ForEach(Partitioner.Create(0, n, Math.Max(1, n / (8 * options.MaxDegreeOfParallelism))), options, range =>
+                {
+                    long local = 0;
+                    for (int i = range.Item1; i < range.Item2; i++)
+                    {
+                        var d = docs[i];
+                        if (string.IsNullOrWhiteSpace(d)) continue;
+                        ids[i] = tokenizer.Encode(d);
+                        isHeld[i] = IsHeldOut(d, heldOut);
+                        local += Encoding.UTF8.GetByteCount(d);
+                    }
+                    Interlocked.Add(ref bytes, local);
+                });
+                rows += n;
+                textBytes += bytes;
+                for (int i = 0; i < n; i++)
+                {
+                    if (docs[i] is null) { nulls++; continue; }
+                    if (ids[i] is null) { empties++; continue; }
+                    (isHeld[i] ? held : train).AppendDocument(ids[i]!, tokenizer.EndOfText);
+                }
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            reader.Wait();
+        }
+        readError?.Throw();
+
+        if (train.Documents + held.Documents == 0)
+            throw new UserInputException(
+                $"domain '{domain.Name}': no documents in column '{domain.TextColumn}' of {files.Count} file(s) ({rows} rows: {nulls} null, {empties} empty).");
+        train.Complete();
+        held.Complete();
+        var meta = new TokenCacheMeta
+        {
+            Fingerprint = fingerprint, Domain = domain.Name, Tokenizer = tokenizer.Name, TokenBytes = tokenBytes,
+            EndOfText = tokenizer.EndOfText, HeldOutFraction = heldOut, Files = files.Count,
+            SourceBytes = files.Sum(f => new FileInfo(f).Length), TextBytes = textBytes, Rows = rows, NullRows = nulls,
+            EmptyRows = empties, TrainDocuments = train.Documents, HeldOutDocuments = held.Documents,
+            TrainTokens = train.Tokens, HeldOutTokens = held.Tokens, TokenizeSeconds = (DateTime.UtcNow - started).TotalSeconds,
+        };
+        File.WriteAllText(Path.Combine(folder, "meta.json"), ConfigLoader.Serialize(meta));
+        return meta;
+    }
+
+    /// <summary>Appends documents (tokens + end-of-text) to <c>X.bin</c> and their start offsets to <c>X.idx</c> (int64).</summary>
+    private sealed class TokenWriter : IDisposable
+    {
+        private readonly FileStream _bin, _idx;
+        private readonly int _width;
+        private byte[] _buffer = new byte[1 << 16];
+
+        public TokenWriter(string stem, int width)
+        {
+            _width = width;
+            _bin = new FileStream(stem + ".bin", FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
+            _idx = new FileStream(stem + ".idx", FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+        }
+
+        public long Documents { get; private set; }
+        public long Tokens { get; private set; }
+
+        public void AppendDocument(IReadOnlyList<int> ids, int endOfText)
+        {
+            Span<byte> off = stackalloc byte[8];
+            BinaryPrimitives.WriteInt64LittleEndian(off, Tokens);
+            _idx.Write(off);
+            int need = (ids.Count + 1) * _width;
+            if (_buffer.Length < need) _buffer = new byte[Math.Max(need, _buffer.Length * 2)];
+            var span = _buffer.AsSpan(0, need);
+            for (int i = 0; i <= ids.Count; i++)
+            {
+                int id = i < ids.Count ? ids[i] : endOfText;
+                if (_width == 2) BinaryPrimitives.WriteUInt16LittleEndian(span[(2 * i)..], checked((ushort)id));
+                else BinaryPrimitives.WriteInt32LittleEndian(span[(4 * i)..], id);
+            }
+            _bin.Write(span);
+            Tokens += ids.Count + 1;
+            Documents++;
+        }
+
+        /// <summary>Closes the offset table with the end position, so document d spans [idx[d], idx[d+1]).</summary>
+        public void Complete()
+        {
+            Span<byte> off = stackalloc byte[8];
+            BinaryPrimitives.WriteInt64LittleEndian(off, Tokens);
+            _idx.Write(off);
+            _bin.Flush(flushToDisk: true);
+            _idx.Flush(flushToDisk: true);
+        }
+
+        public void Dispose()
+        {
+            _bin.Dispose();
+            _idx.Dispose();
+        }
+    }
+}

@@ -1,0 +1,29 @@
+namespace TorchMixing.Data;
+
+/// <summary>
+/// <c>meta.json</c> of a domain's token cache: what it was built from (fingerprint) and what it holds. Written last
+/// inside an atomically renamed folder, so a cache folder either has all of its files or does not exist.
+/// </summary>
+public sealed record TokenCacheMeta
+{
+    public const string CurrentFormat = "torchmix.token-cache/1";
+
+    public string Format { get; init; } = CurrentFormat;
+    public string Fingerprint { get; init; } = "";
+    public string Domain { get; init; } = "";
+    public string Tokenizer { get; init; } = "";
+    public int TokenBytes { get; init; }
+    public int EndOfText { get; init; }
+    public double HeldOutFraction { get; init; }
+    public int Files { get; init; }
+    public long SourceBytes { get; init; }
+    public long TextBytes { get; init; }
+    public long Rows { get; init; }
+    public long NullRows { get; init; }
+    public long EmptyRows { get; init; }
+    public long TrainDocuments { get; init; }
+    public long HeldOutDocuments { get; init; }
+    public long TrainTokens { get; init; }
+    public long HeldOutTokens { get; init; }
+    public double TokenizeSeconds { get; init; }
+}

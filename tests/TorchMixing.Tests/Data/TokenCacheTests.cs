@@ -1,0 +1,154 @@
+using Parquet;
+using TorchMixing.Data;
+using TorchMixing.Tokenization;
+
+namespace TorchMixing.Tests.Data;
+
+public sealed class TokenCacheTests : IDisposable
+{
+    private static readonly TextTokenizer Gpt2 = TextTokenizer.Create("gpt2");
+    private readonly ParquetFixtures _fx = new();
+
+    public void Dispose() => _fx.Dispose();
+
+    private static List<string?> Docs(int n, int seed) =>
+        Enumerable.Range(0, n).Select(i => i % 13 == 5 ? null : i % 17 == 2 ? "   " : $"Document {seed}-{i}: the quick brown fox {i * 7919 % 1000} jumps.").ToList();
+
+    private DataCatalog Catalog(params DomainSource[] domains) => new()
+    {
+        Domains = domains, BaseDirectory = _fx.Root, CacheDir = "cache", SequenceLength = 8, HeldOutFraction = 0.1, Source = "test",
+    };
+
+    private static int[] AllTokens(CachedDomainSequences s)
+    {
+        var all = new int[s.TokenCount];
+        var window = new int[s.SequenceLength + 1];
+        for (long i = 0; i < s.Count; i++) { s.CopySequence(i, window); window.CopyTo(all, (int)i * window.Length); }
+        return all[..(int)(s.Count * window.Length)];
+    }
+
+    [Fact]
+    public void Tokens_are_documents_joined_by_end_of_text_and_split_by_hash()
+    {
+        var docs = Docs(400, 1);
+        _fx.WriteText("prose/a.parquet", docs, CompressionMethod.Zstd, rowGroupSize: 50);
+        var cat = Catalog(new DomainSource { Name = "prose", Files = ["prose"] });
+        using var c = TokenCache.Open(cat, cat.Domains[0], Gpt2);
+
+        // Independent expectation: tokenize in order, skip null/blank, route by the held-out rule.
+        var train = new List<int>();
+        int nulls = 0, blanks = 0, held = 0;
+        foreach (var d in docs)
+        {
+            if (d is null) { nulls++; continue; }
+            if (string.IsNullOrWhiteSpace(d)) { blanks++; continue; }
+            if (TokenCache.IsHeldOut(d, 0.1)) { held++; continue; }
+            train.AddRange(Gpt2.Encode(d)); train.Add(Gpt2.EndOfText);
+        }
+        Assert.Equal(nulls, c.Meta.NullRows);
+        Assert.Equal(blanks, c.Meta.EmptyRows);
+        Assert.Equal(held, c.Meta.HeldOutDocuments);
+        Assert.Equal(train.Count, c.Meta.TrainTokens);
+        Assert.Equal(train.Take((int)(c.Train.Count * 9)), AllTokens(c.Train));
+        Assert.Contains("Document 1-0:", Gpt2.Decode(AllTokens(c.Train).Take(20)));
+        Assert.False(c.FromCache);
+    }
+
+    [Fact]
+    public void Held_out_share_matches_the_fraction_within_sampling_error()
+    {
+        const int n = 20000;
+        int held = Enumerable.Range(0, n).Count(i => TokenCache.IsHeldOut($"doc number {i}", 0.1));
+        double se = Math.Sqrt(0.1 * 0.9 / n);
+        Assert.InRange(held / (double)n, 0.1 - 4 * se, 0.1 + 4 * se);
+        Assert.Equal(TokenCache.IsHeldOut("same text", 0.3), TokenCache.IsHeldOut("same text", 0.3));
+    }
+
+    [Fact]
+    public void Second_open_uses_the_cache_and_a_changed_source_rebuilds_it()
+    {
+        string file = _fx.WriteText("web.parquet", Docs(100, 2));
+        var cat = Catalog(new DomainSource { Name = "web", Files = ["web.parquet"] });
+        int[] first;
+        string folder;
+        using (var c = TokenCache.Open(cat, cat.Domains[0], Gpt2)) { first = AllTokens(c.Train); folder = c.CacheFolder; }
+        using (var c = TokenCache.Open(cat, cat.Domains[0], Gpt2))
+        {
+            Assert.True(c.FromCache);
+            Assert.Equal(first, AllTokens(c.Train));
+        }
+
+        _fx.WriteText("web.parquet", Docs(120, 3));
+        File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddMinutes(1));
+        using (var c = TokenCache.Open(cat, cat.Domains[0], Gpt2))
+        {
+            Assert.False(c.FromCache);
+            Assert.NotEqual(folder, c.CacheFolder);
+            Assert.Contains("Document 3-", Gpt2.Decode(AllTokens(c.Train).Take(40)));
+        }
+        Assert.False(Directory.Exists(folder)); // the stale cache is gone
+
+        using var o200 = TokenCache.Open(cat, cat.Domains[0], TextTokenizer.Create("o200k_base"));
+        Assert.False(o200.FromCache);
+        Assert.Equal(4, o200.Meta.TokenBytes); // ids above 65535 need 4 bytes
+    }
+
+    [Fact]
+    public void One_worker_and_two_workers_write_identical_caches()
+    {
+        _fx.WriteText("code.parquet", Docs(300, 4), CompressionMethod.Gzip, rowGroupSize: 37, column: "content");
+        var cat = Catalog(new DomainSource { Name = "code", Files = ["*.parquet"], TextColumn = "content" });
+        int[] one, two;
+        using (var c = TokenCache.Open(cat, cat.Domains[0], Gpt2, forceRebuild: true, workers: 1)) one = AllTokens(c.Train);
+        using (var c = TokenCache.Open(cat, cat.Domains[0], Gpt2, forceRebuild: true, workers: 2)) two = AllTokens(c.Train);
+        Assert.Equal(one, two);
+    }
+
+    [Fact]
+    public void Domain_with_no_documents_is_refused_and_leaves_no_cache()
+    {
+        _fx.WriteText("empty.parquet", [null, "", null]);
+        var cat = Catalog(new DomainSource { Name = "empty", Files = ["empty.parquet"] });
+        var e = Assert.Throws<UserInputException>(() => TokenCache.Open(cat, cat.Domains[0], Gpt2));
+        Assert.Contains("'empty'", e.Message);
+        Assert.Contains("2 null", e.Message);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(cat.ResolvedCacheDir));
+    }
+
+    [Fact]
+    public void Truncated_shard_in_the_middle_of_a_build_leaves_no_cache()
+    {
+        _fx.WriteText("mix/a.parquet", Docs(200, 5));
+        string b = _fx.WriteText("mix/b.parquet", Docs(200, 6));
+        var bytes = File.ReadAllBytes(b);
+        File.WriteAllBytes(b, bytes[..(bytes.Length - 40)]);
+        var cat = Catalog(new DomainSource { Name = "mix", Files = ["mix/*.parquet"] });
+        var e = Assert.Throws<UserInputException>(() => TokenCache.Open(cat, cat.Domains[0], Gpt2));
+        Assert.Contains("b.parquet", e.Message);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(cat.ResolvedCacheDir));
+    }
+
+    [Fact]
+    public void Missing_sources_name_the_domain()
+    {
+        var cat = Catalog(new DomainSource { Name = "wiki", Files = ["nowhere/*.parquet"] });
+        Assert.Contains("domain 'wiki'", Assert.Throws<UserInputException>(() => TokenCache.Open(cat, cat.Domains[0], Gpt2)).Message);
+        cat = Catalog(new DomainSource { Name = "wiki", Files = ["missing.parquet"] });
+        Assert.Contains("not found", Assert.Throws<UserInputException>(() => TokenCache.Open(cat, cat.Domains[0], Gpt2)).Message);
+    }
+
+    [Fact]
+    public void Globs_match_within_and_across_folders()
+    {
+        _fx.WriteText("g/x/1.parquet", ["a"]);
+        _fx.WriteText("g/x/y/2.parquet", ["b"]);
+        _fx.WriteText("g/3.parquet", ["c"]);
+        string Rel(string p) => Path.GetRelativePath(_fx.Root, p);
+        var star = SourceFiles.Resolve(new DomainSource { Name = "d", Files = ["g/*.parquet"] }, _fx.Root).Select(Rel);
+        Assert.Equal(["g/3.parquet"], star);
+        var deep = SourceFiles.Resolve(new DomainSource { Name = "d", Files = ["g/**/*.parquet"] }, _fx.Root).Select(Rel);
+        Assert.Equal(["g/3.parquet", "g/x/1.parquet", "g/x/y/2.parquet"], deep);
+        var folder = SourceFiles.Resolve(new DomainSource { Name = "d", Files = ["g/x"] }, _fx.Root).Select(Rel);
+        Assert.Equal(["g/x/1.parquet", "g/x/y/2.parquet"], folder);
+    }
+}
