@@ -35,10 +35,16 @@ public sealed record LmDataConfig
 
     public SyntheticCorpusConfig Synthetic { get; init; } = new();
 
-    /// <summary>Path of the data pipeline's catalog config (source = "catalog").</summary>
+    /// <summary>Path of the data pipeline's catalog config (source = "catalog"), e.g. data/catalog.json.</summary>
     public string? Catalog { get; init; }
 
-    /// <summary>Fraction of each domain's sequences held out for evaluation (taken from the end, never trained on).</summary>
+    /// <summary>Catalog domains to train on, in this order (null: all of them).</summary>
+    public string[]? Domains { get; init; }
+
+    /// <summary>
+    /// Synthetic data: fraction of each domain's sequences held out for evaluation (taken from the end, never
+    /// trained on). Catalog data uses the catalog's own document-level held-out split instead.
+    /// </summary>
     public double HeldOutFraction { get; init; } = 0.1;
 }
 

@@ -45,7 +45,7 @@ public class TrainerTests : IDisposable
     {
         var domains = SyntheticCorpus.Build(cfg.Data.Synthetic, cfg.Model.VocabSize, cfg.Model.SequenceLength, cfg.Data.Synthetic.Seed);
         var split = domains.Select(d => SequenceRange.Split(d, cfg.Data.HeldOutFraction)).ToArray();
-        var stream = new FixtureMixtureStream(split.Select(s => s.Train).ToArray());
+        var stream = new MixtureSampler(split.Select(s => s.Train).ToArray(), new MixtureSamplerOptions { MinPerDomain = 2, Seed = (ulong)cfg.Seed });
         return new LmTrainer(cfg, stream, split.Select(s => s.HeldOut).ToArray(), policy, dir);
     }
 
@@ -136,7 +136,7 @@ public class TrainerTests : IDisposable
     {
         var cfg = SmallConfig();
         var domains = SyntheticCorpus.Build(cfg.Data.Synthetic, 48, 8, 1);   // data packed at T = 8, model wants 16
-        var stream = new FixtureMixtureStream(domains);
+        var stream = new MixtureSampler(domains, new MixtureSamplerOptions { MinPerDomain = 2 });
         var e = Assert.Throws<UserInputException>(() => new LmTrainer(cfg, stream, domains, null, Path.Combine(_root, "x")));
         Assert.Contains("model.sequence_length 16 is longer", e.Message);
     }
