@@ -361,6 +361,10 @@ public sealed class LmTrainer : IDisposable
                 throw new UserInputException($"{source}: domain '{d.Name}' has sequences of {d.SequenceLength} tokens, over model.sequence_length {config.Model.SequenceLength}.");
         }
         if (_heldOut.Count != _k) throw new ArgumentException("one held-out set per domain is required.");
+        foreach (var (d, part) in _stream.Domains.Select(d => (d, "training")).Concat(_heldOut.Select(d => (d, "held-out"))))
+            if (d.Count < 1)
+                throw new UserInputException($"{source}: domain '{d.Name}' has no complete {part} sequence of model.sequence_length + 1 = " +
+                                             $"{config.Model.SequenceLength + 1} tokens; the sequence length is over what this data holds.");
         var c = config.Train;
         if (c.BatchSize < 1) throw new UserInputException($"{source}: train.batch_size must be at least 1.");
         if (c.Accumulation < 1) throw new UserInputException($"{source}: train.accumulation must be at least 1.");

@@ -132,6 +132,18 @@ public class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void ADomainTooShortForOneSequenceIsRefused()
+    {
+        var cfg = SmallConfig();
+        var shortDomain = new PackedSequences("tiny", new int[10], 16);     // 10 tokens < T + 1 = 17
+        var domains = new IDomainSequences[] { shortDomain, shortDomain, shortDomain };
+        var e = Assert.Throws<UserInputException>(() =>
+            new LmTrainer(cfg, new MixtureSampler(SyntheticCorpus.Build(cfg.Data.Synthetic, 48, 16, 1), new MixtureSamplerOptions { MinPerDomain = 2 }),
+                          domains, null, Path.Combine(_root, "y")));
+        Assert.Contains("domain 'tiny' has no complete held-out sequence", e.Message);
+    }
+
+    [Fact]
     public void SequenceLengthOverTheDatasIsRefused()
     {
         var cfg = SmallConfig();
