@@ -4,7 +4,7 @@ namespace TorchMixing.Cli.Commands;
 
 /// <summary>
 /// `torchmix bench ...`: speed measurements that print figures (never asserted in tests). Each area adds its own
-/// subcommand here, built by a static Create() in its own file (BenchStudy, and later bench data / bench train).
+/// subcommand here, built by a static Create() in its own file (BenchStudy, BenchData, BenchTrain).
 /// </summary>
 public static class BenchCommand
 {
@@ -12,6 +12,7 @@ public static class BenchCommand
     {
         var cmd = new Command("bench", "Measure speed: prints wall times and throughput.");
         cmd.Subcommands.Add(BenchStudy.Create());
+        cmd.Subcommands.Add(BenchData.Create());
         cmd.Subcommands.Add(BenchTrain.Create());
         return cmd;
     }

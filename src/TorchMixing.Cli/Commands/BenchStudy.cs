@@ -24,7 +24,7 @@ public static class BenchStudy
             var (cfg, path) = StudyCommand.LoadGlm("linreg", GlmKind.Linear, pr.GetValue(config), overrides);
             int reps = pr.GetValue(repeat);
             if (reps < 1) throw new UserInputException("--repeat must be at least 1.");
-            TorchRuntime.Initialize(pr.GetValue(threads));
+            TorchRuntime.Initialize(StudyCommand.Threads(pr.GetValue(threads)));
             Terminal.Info($"bench study: {path}: {cfg.Methods.Length} methods × {cfg.Settings.Length} settings × {cfg.Seeds} seeds × {cfg.Steps} steps, " +
                           $"batch {cfg.BatchSize}, d = {cfg.Dim}, {TorchSharp.torch.get_num_threads()} thread(s), {Environment.ProcessorCount} core(s)");
             var warm = Stopwatch.StartNew();

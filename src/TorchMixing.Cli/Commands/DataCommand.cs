@@ -56,9 +56,10 @@ public static class DataCommand
         var planTokens = new Option<long?>("--plan-tokens") { Description = "Also print the planned mixture for this many training tokens." };
         var weights = new Option<string?>("--weights") { Description = "Sampling weights for the plan, name=w,... (default: uniform)." };
         var unit = new Option<WeightUnit>("--unit") { Description = "Unit of --weights: sequences or tokens.", DefaultValueFactory = _ => WeightUnit.Sequences };
+        var plots = new Option<string?>("--plots") { Description = "Write PNGs here: tokens per domain, and how closely stratified vs multinomial batches follow the weights." };
         var cmd = new Command("inspect", "Per-domain table (files, documents, tokens, bytes, null rows) for a catalog or Parquet files.")
         {
-            paths, column, tokenizer, rebuild, set, planTokens, weights, unit,
+            paths, column, tokenizer, rebuild, set, planTokens, weights, unit, plots,
         };
         cmd.SetAction(pr =>
         {
@@ -73,6 +74,7 @@ public static class DataCommand
             try
             {
                 PrintDomains(catalog, corpora);
+                if (pr.GetValue(plots) is { } dir) WritePlots(dir, corpora, Weights(corpora, pr.GetValue(weights)));
                 if (pr.GetValue(planTokens) is { } budget) PrintPlan(catalog, corpora, budget, pr.GetValue(weights), pr.GetValue(unit));
             }
             finally
@@ -91,28 +93,69 @@ public static class DataCommand
         var rows = corpora.Select(c => (IReadOnlyList<string>)
         [
             c.Name, c.Meta.Files.ToString(CultureInfo.InvariantCulture), N(c.Meta.TrainDocuments + c.Meta.HeldOutDocuments),
-            N(c.Meta.HeldOutDocuments), N(c.Meta.NullRows + c.Meta.EmptyRows), N(c.Meta.TrainTokens + c.Meta.HeldOutTokens),
+            N(c.Meta.HeldOutDocuments), N(c.Meta.NullRows), N(c.Meta.EmptyRows), N(c.Meta.TrainTokens + c.Meta.HeldOutTokens),
             Mb(c.Meta.SourceBytes), Mb(c.Meta.TextBytes), N(c.Train.Count), N(c.HeldOut.Count), c.FromCache ? "cached" : "built",
         ]).ToList();
         rows.Add(["total", corpora.Sum(c => c.Meta.Files).ToString(CultureInfo.InvariantCulture),
             N(corpora.Sum(c => c.Meta.TrainDocuments + c.Meta.HeldOutDocuments)), N(corpora.Sum(c => c.Meta.HeldOutDocuments)),
-            N(corpora.Sum(c => c.Meta.NullRows + c.Meta.EmptyRows)), N(corpora.Sum(c => c.Meta.TrainTokens + c.Meta.HeldOutTokens)),
+            N(corpora.Sum(c => c.Meta.NullRows)), N(corpora.Sum(c => c.Meta.EmptyRows)), N(corpora.Sum(c => c.Meta.TrainTokens + c.Meta.HeldOutTokens)),
             Mb(corpora.Sum(c => c.Meta.SourceBytes)), Mb(corpora.Sum(c => c.Meta.TextBytes)),
             N(corpora.Sum(c => c.Train.Count)), N(corpora.Sum(c => c.HeldOut.Count)), ""]);
         Terminal.Table($"{catalog.Source}: tokenizer {catalog.Tokenizer}, T = {catalog.SequenceLength}, held-out {catalog.HeldOutFraction:P0} of documents",
-            ["domain", "files", "documents", "held-out docs", "null/empty rows", "tokens", "parquet MB", "text MB", "train seqs", "held-out seqs", "cache"], rows);
+            ["domain", "files", "documents", "held-out docs", "null rows", "empty rows", "tokens", "parquet MB", "text MB", "train seqs", "held-out seqs", "cache"], rows);
     }
 
     private static void PrintPlan(DataCatalog catalog, IReadOnlyList<DomainCorpus> corpora, long budget, string? weightText, WeightUnit unit)
     {
-        var names = corpora.Select(c => c.Name).ToList();
-        double[] w = weightText is null
-            ? [.. Enumerable.Repeat(1.0, names.Count)]
-            : DomainWeights.FromNames(ParseWeights(weightText), names, "--weights");
+        var w = Weights(corpora, weightText);
         var plan = MixturePlan.Create(corpora.Select(c => (IDomainSequences)c.Train).ToList(), w, budget, unit,
             name => catalog.Domains.First(d => d.Name == name).Limits);
         Terminal.Table($"Planned mixture for {budget:N0} training tokens (weights per {unit.ToString().ToLowerInvariant()[..^1]})", MixturePlan.Headers, plan.Rows());
         plan.EnsureFeasible();
+    }
+
+    private static double[] Weights(IReadOnlyList<DomainCorpus> corpora, string? weightText) => weightText is null
+        ? [.. Enumerable.Repeat(1.0, corpora.Count)]
+        : DomainWeights.FromNames(ParseWeights(weightText), corpora.Select(c => c.Name).ToList(), "--weights");
+
+    /// <summary>
+    /// Two PNGs: training tokens per domain, and the largest gap |count_i − n·B·p_i| over domains after each of 400
+    /// batches of 16, averaged over 20 seeds — stratified stays below one sequence for ever, multinomial drifts like a
+    /// random walk (√n).
+    /// </summary>
+    private static void WritePlots(string dir, IReadOnlyList<DomainCorpus> corpora, double[] w)
+    {
+        Directory.CreateDirectory(dir);
+        string bars = Path.Combine(dir, "data-tokens-per-domain.png");
+        Reporting.LinePlot.SaveBars(bars, "Training tokens per domain", "tokens", corpora.Select(c => c.Name).ToList(),
+            corpora.Select(c => (double)c.Meta.TrainTokens).ToList());
+        const int batches = 400, b = 16, seeds = 20;
+        var p = Weighting.DomainVector.Normalize(w);
+        var domains = corpora.Select(c => (IDomainSequences)c.Train).ToList();
+        var series = new List<Reporting.PlotSeries>();
+        double[] x = [.. Enumerable.Range(1, batches).Select(n => (double)n)];
+        foreach (var kind in new[] { Weighting.AllocationKind.Stratified, Weighting.AllocationKind.Multinomial })
+        {
+            // Mean over seeds (stratified is the same for every seed; multinomial is a random walk).
+            var gap = new double[batches];
+            for (ulong seed = 1; seed <= seeds; seed++)
+            {
+                var sampler = new MixtureSampler(domains, new MixtureSamplerOptions { Allocation = kind, Seed = seed });
+                var count = new long[p.Length];
+                for (int n = 0; n < batches; n++)
+                {
+                    var batch = sampler.Next(w, b);
+                    for (int i = 0; i < p.Length; i++) count[i] += batch.DomainCounts[i];
+                    gap[n] += Enumerable.Range(0, p.Length).Max(i => Math.Abs(count[i] - (n + 1.0) * b * p[i])) / seeds;
+                }
+            }
+            series.Add(new Reporting.PlotSeries($"{kind.ToString().ToLowerInvariant()} (mean of {seeds} seeds)", x, gap));
+        }
+        series.Add(new Reporting.PlotSeries("√(n·B·p(1−p)), one s.d. of a multinomial count", x,
+            [.. x.Select(n => Math.Sqrt(n * b * p.Max() * (1 - p.Max())))]));
+        string prefix = Path.Combine(dir, "data-mixing-prefix.png");
+        Reporting.LinePlot.Save(prefix, $"Largest gap between realized and target sequences per domain (B = {b})", "batches", "max_i |count_i − target_i|", series);
+        Terminal.Info($"wrote {bars} and {prefix}");
     }
 
     internal static Dictionary<string, double> ParseWeights(string text)

@@ -30,6 +30,9 @@ public static class StudyCommand
     internal static Option<int?> ThreadsOption(int fallback = 1) =>
         new("--threads") { Description = $"libtorch intra-op threads (default {fallback}: the tensors are small).", DefaultValueFactory = _ => fallback };
 
+    internal static int? Threads(int? value) =>
+        value is < 1 ? throw new UserInputException($"--threads must be at least 1, got {value}.") : value;
+
     internal static Option<string?> OutOption(string study) =>
         new("--out") { Description = $"Run folder to write (default: runs/{study}-<UTC time>)." };
 
@@ -44,7 +47,7 @@ public static class StudyCommand
         {
             var (cfg, path) = LoadGlm(name, kind, pr.GetValue(config), pr.GetValue(set) ?? []);
             string dir = pr.GetValue(out_) ?? DefaultOut(name);
-            TorchRuntime.Initialize(pr.GetValue(threads));
+            TorchRuntime.Initialize(StudyCommand.Threads(pr.GetValue(threads)));
             Terminal.Info($"{name}: {path}, {cfg.Settings.Length} setting(s) × {cfg.Methods.Length} method(s) × {cfg.Seeds} seeds, {cfg.Steps} steps");
             var result = GlmStudy.Run(kind, cfg, line => Terminal.Info("  " + line));
             GlmStudyReport.Write(dir, result);

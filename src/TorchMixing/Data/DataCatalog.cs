@@ -69,6 +69,22 @@ public sealed record DataCatalog
         }
     }
 
+    /// <summary>
+    /// The importance vector π in domain order, or null when no domain gives one. Giving it for some domains and
+    /// not others is ambiguous and refused.
+    /// </summary>
+    public double[]? Importance()
+    {
+        int given = Domains.Count(d => d.Importance is not null);
+        if (given == 0) return null;
+        if (given < Domains.Count)
+            throw new UserInputException($"{Source}: importance is given for some domains but not for " +
+                string.Join(", ", Domains.Where(d => d.Importance is null).Select(d => $"'{d.Name}'")) + "; give it for all or none.");
+        var pi = Domains.Select(d => d.Importance!.Value).ToArray();
+        Weighting.DomainVector.Validate(pi, pi.Length, $"{Source}: importance");
+        return pi;
+    }
+
     /// <summary>A catalog made from Parquet files or folders named on the command line: one domain per argument.</summary>
     public static DataCatalog FromPaths(IReadOnlyList<string> paths, string textColumn, string tokenizer)
     {

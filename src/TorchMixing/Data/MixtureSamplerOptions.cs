@@ -26,4 +26,10 @@ public sealed record MixtureSamplerOptions
 
     public DomainSamplingLimits LimitsFor(string domain) =>
         Limits.TryGetValue(domain, out var l) ? l : DomainSamplingLimits.Default;
+
+    /// <summary>Options whose per-domain limits (policy, max_epochs, max_fraction) come from the catalog's domains.</summary>
+    public static MixtureSamplerOptions ForCatalog(DataCatalog catalog) => new()
+    {
+        Limits = catalog.Domains.ToDictionary(d => d.Name, d => d.Limits),
+    };
 }

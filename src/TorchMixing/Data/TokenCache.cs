@@ -147,6 +147,9 @@ public static class TokenCache
         try
         {
             var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, workers) };
+            // One tokenizer per thread: the tiktoken word cache is an LRU behind a lock, which two busy threads
+            // would otherwise contend on. Instances share the (static) vocabulary, so each costs little.
+            using var perThread = new ThreadLocal<TextTokenizer>(() => TextTokenizer.Create(tokenizer.Name));
             foreach (var group in queue.GetConsumingEnumerable())
             {
                 var docs = group.Rows;
@@ -161,7 +164,7 @@ public static class TokenCache
                     {
                         var d = docs[i];
                         if (string.IsNullOrWhiteSpace(d)) continue;
-                        ids[i] = tokenizer.Encode(d);
+                        ids[i] = perThread.Value!.Encode(d);
                         isHeld[i] = IsHeldOut(d, heldOut);
                         local += Encoding.UTF8.GetByteCount(d);
                     }

@@ -11,6 +11,7 @@ public sealed class TokenFile : IDisposable
     private readonly MemoryMappedFile? _map;
     private readonly MemoryMappedViewAccessor? _view;
     [ThreadStatic] private static ushort[]? _narrow;
+    [ThreadStatic] private static int[]? _wide;
 
     public TokenFile(string path, int tokenBytes)
     {
@@ -39,9 +40,9 @@ public sealed class TokenFile : IDisposable
         if (destination.Length == 0) return;
         if (TokenBytes == 4)
         {
-            var tmp = new int[destination.Length];
-            _view!.ReadArray(start * 4, tmp, 0, tmp.Length);
-            tmp.CopyTo(destination);
+            var wide = _wide is { } w && w.Length >= destination.Length ? w : (_wide = new int[destination.Length]);
+            _view!.ReadArray(start * 4, wide, 0, destination.Length);
+            wide.AsSpan(0, destination.Length).CopyTo(destination);
             return;
         }
         var buf = _narrow is { } b && b.Length >= destination.Length ? b : (_narrow = new ushort[destination.Length]);

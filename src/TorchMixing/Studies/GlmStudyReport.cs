@@ -60,13 +60,18 @@ public static class GlmStudyReport
             string slug = Slug(setting);
             var runs = result.Runs.Where(r => r.Setting == setting).ToList();
             IEnumerable<PlotSeries> Series(string metric) => runs.Select(r => Band(r, metric));
-            LinePlot.Save(Path.Combine(dir, $"{slug}-{primary}.png"), $"{setting}: {Label(primary)} (mean, 95% CI over seeds)",
-                "step", Label(primary), Series(primary), logY: result.Kind == GlmKind.Linear);
+            IEnumerable<PlotSeries> GeoSeries(string metric) => runs.Select(r => GeometricBand(r, metric));
+            if (result.Kind == GlmKind.Linear)
+                LinePlot.Save(Path.Combine(dir, $"{slug}-{primary}.png"), $"{setting}: {Label(primary)} (geometric mean, 95% CI over seeds)",
+                    "step", Label(primary), GeoSeries(primary), logY: true);
+            else
+                LinePlot.Save(Path.Combine(dir, $"{slug}-{primary}.png"), $"{setting}: {Label(primary)} (mean, 95% CI over seeds)",
+                    "step", Label(primary), Series(primary));
             if (result.Kind == GlmKind.Logistic)
                 LinePlot.Save(Path.Combine(dir, $"{slug}-test_accuracy.png"), $"{setting}: clean test accuracy", "step",
                     "accuracy", Series("test_accuracy"));
             LinePlot.Save(Path.Combine(dir, $"{slug}-grad_var.png"), $"{setting}: batch-gradient variance (measured)", "step",
-                "E‖g − ∇F‖²", Series("grad_var_measured").Select(s => Smooth(s, 10)), logY: true);
+                "E‖g − ∇F‖² (geometric mean over seeds, 10-point moving average)", runs.Select(r => GeometricBand(r, "grad_var_measured", smooth: 10)), logY: true);
             LinePlot.Save(Path.Combine(dir, $"{slug}-weights.png"), $"{setting}: loss weight w₀ and sampling weight p₀ of domain 0",
                 "step", "weight", runs.SelectMany(r => new[] { Band(r, "w0") with { Label = $"{r.Method} w0" }, Band(r, "p0") with { Label = $"{r.Method} p0" } })
                     .Where(s => s.Y.Any(v => Math.Abs(v - s.Y[0]) > 1e-12) || s.Label.EndsWith("p0")));
@@ -89,12 +94,21 @@ public static class GlmStudyReport
         return new PlotSeries(run.Method, run.Steps.Select(s => (double)s).ToArray(), mean, lo, hi);
     }
 
-    /// <summary>Moving average over a window (single-batch variance readings are very noisy).</summary>
-    private static PlotSeries Smooth(PlotSeries s, int window)
+    /// <summary>
+    /// For log-scale plots: the geometric mean over seeds with the 95% interval of the mean log (an arithmetic band
+    /// would cross zero and blow up the log axis). Optionally a moving average of each seed's curve first.
+    /// </summary>
+    private static PlotSeries GeometricBand(MethodRun run, string metric, int smooth = 1)
     {
-        double[] Avg(double[] v) => v.Select((_, i) => v.Skip(Math.Max(0, i - window + 1)).Take(Math.Min(window, i + 1)).Average()).ToArray();
-        return s with { Y = Avg(s.Y), Lower = s.Lower is null ? null : Avg(s.Lower), Upper = s.Upper is null ? null : Avg(s.Upper) };
+        var c = run.Curves[metric].Select(s => Moving(s, smooth).Select(v => Math.Log10(Math.Max(v, 1e-300))).ToArray()).ToArray();
+        int n = run.Steps.Length;
+        var cis = Enumerable.Range(0, n).Select(t => MeanCi.Of(c.Select(s => s[t]).ToArray())).ToArray();
+        return new PlotSeries(run.Method, run.Steps.Select(s => (double)s).ToArray(),
+            cis.Select(x => Math.Pow(10, x.Mean)).ToArray(), cis.Select(x => Math.Pow(10, x.Lower)).ToArray(), cis.Select(x => Math.Pow(10, x.Upper)).ToArray());
     }
+
+    private static double[] Moving(double[] v, int window) =>
+        window <= 1 ? v : v.Select((_, i) => v.Skip(Math.Max(0, i - window + 1)).Take(Math.Min(window, i + 1)).Average()).ToArray();
 
     public static string Slug(string name) =>
         new string(name.ToLowerInvariant().Select(c => char.IsLetterOrDigit(c) ? c : '-').ToArray()).Trim('-').Replace("--", "-");
@@ -171,7 +185,10 @@ public static class GlmStudyReport
                 if (pred is not null)
                 {
                     string verdict;
-                    if (pred == best) verdict = $"matches the prediction ({predicted} best)";
+                    if (pred == best)
+                        verdict = margin.WithinNoise
+                            ? $"consistent with the prediction: {predicted} has the lowest mean, but within noise of {second.Method}"
+                            : $"matches the prediction ({predicted} best)";
                     else
                     {
                         var gap = PairedComparison.Of(pred.Tail(primary, 10), best.Tail(primary, 10));

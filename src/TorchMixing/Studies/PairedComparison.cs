@@ -8,8 +8,8 @@ namespace TorchMixing.Studies;
 /// </summary>
 public readonly record struct PairedComparison(MeanCi Difference, double RelativeChange)
 {
-    /// <summary>True when the 95% interval of A − B contains zero.</summary>
-    public bool WithinNoise => Difference.Lower <= 0 && Difference.Upper >= 0;
+    /// <summary>True when the 95% interval of A − B contains zero, or with a single seed (no interval: nothing is decided).</summary>
+    public bool WithinNoise => Difference.N < 2 || (Difference.Lower <= 0 && Difference.Upper >= 0);
 
     public static PairedComparison Of(double[] a, double[] b)
     {

@@ -40,8 +40,9 @@ public abstract class BatchAllocator
     }
 
     /// <summary>
-    /// The expected count of each domain in a batch; decoupled scaling uses it for multinomial batches
-    /// (design.md §2) and the realized counts for stratified ones.
+    /// The expected count of each domain in one <b>multinomial</b> batch (the minimum, plus p_i of the free slots);
+    /// decoupled scaling divides by it for multinomial batches (design.md §2). Stratified batches use their realized
+    /// counts instead: their carry-over makes the long-run count B·p_i, which this formula does not describe.
     /// </summary>
     public double[] ExpectedCounts(IReadOnlyList<double> samplingWeights, int batchSize)
     {

@@ -68,3 +68,46 @@ public class MixturePlanTests
         Assert.Throws<UserInputException>(() => DomainWeights.FromNames(new Dictionary<string, double> { ["prose"] = -1, ["code"] = 1 }, names, "w"));
     }
 }
+
+public class DataCatalogTests
+{
+    private static DataCatalog With(params double?[] pi) => new()
+    {
+        Source = "exp.json",
+        Domains = pi.Select((p, i) => new DomainSource { Name = $"d{i}", Files = ["x"], Importance = p }).ToList(),
+    };
+
+    [Fact]
+    public void Importance_is_all_or_nothing()
+    {
+        Assert.Null(With(null, null).Importance());
+        Assert.Equal([0.25, 0.75], With(0.25, 0.75).Importance()!);
+        Assert.Contains("'d1'", Assert.Throws<UserInputException>(() => With(0.5, null).Importance()).Message);
+        Assert.Throws<UserInputException>(() => With(0, 0).Importance());
+    }
+
+    [Fact]
+    public void Sampler_options_take_limits_from_the_catalog()
+    {
+        var cat = With(1, 1) with
+        {
+            Domains = [new DomainSource { Name = "a", Files = ["x"], Policy = ExhaustionPolicy.Stop }, new DomainSource { Name = "b", Files = ["y"], MaxEpochs = 3 }],
+        };
+        var o = MixtureSamplerOptions.ForCatalog(cat) with { Seed = 9 };
+        Assert.Equal(1.0, o.LimitsFor("a").EpochCap);
+        Assert.Equal(3.0, o.LimitsFor("b").EpochCap);
+        Assert.Equal(9UL, o.Seed);
+    }
+
+    [Fact]
+    public void Validation_names_the_catalog_and_domain()
+    {
+        var bad = With(0.5, 0.5) with { Domains = [new DomainSource { Name = "d0", Files = [] }] };
+        Assert.Contains("'d0'", Assert.Throws<UserInputException>(bad.Validate).Message);
+        var dup = With(1, 1) with { Domains = [new DomainSource { Name = "a", Files = ["x"] }, new DomainSource { Name = "a", Files = ["y"] }] };
+        Assert.Contains("twice", Assert.Throws<UserInputException>(dup.Validate).Message);
+        var limits = With(1) with { Domains = [new DomainSource { Name = "a", Files = ["x"], MaxEpochs = -1 }] };
+        Assert.Contains("max_epochs", Assert.Throws<UserInputException>(limits.Validate).Message);
+        Assert.Contains("tokenizer", Assert.Throws<UserInputException>((With(1) with { Tokenizer = "bert" }).Validate).Message);
+    }
+}

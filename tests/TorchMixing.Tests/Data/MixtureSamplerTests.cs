@@ -260,3 +260,38 @@ public class MixtureSamplerTests
         Assert.Contains("'wiki'", Assert.Throws<UserInputException>(() => new MixtureSampler(ThreeDomains(), o)).Message);
     }
 }
+
+public class MixtureSamplerLimitsResumeTests
+{
+    [Fact]
+    public void Restarts_through_exhaustion_of_stop_and_max_epoch_domains_match_the_uninterrupted_stream()
+    {
+        IDomainSequences[] Domains() => [MixtureSamplerTests.Domain("big", 0, 50), MixtureSamplerTests.Domain("stop", 1, 7), MixtureSamplerTests.Domain("twice", 2, 6)];
+        var o = new MixtureSamplerOptions
+        {
+            Seed = 5,
+            Limits = new Dictionary<string, DomainSamplingLimits>
+            {
+                ["stop"] = new() { Policy = ExhaustionPolicy.Stop },
+                ["twice"] = new() { MaxEpochs = 2 },
+            },
+        };
+        double[] w = [0.2, 0.5, 0.3];
+        var straight = new MixtureSampler(Domains(), o);
+        var expected = Enumerable.Range(0, 25).Select(_ => straight.Next(w, 5)).ToList();
+        var s = new MixtureSampler(Domains(), o);
+        for (int i = 0; i < 25; i++)
+        {
+            var b = s.Next(w, 5);
+            Assert.Equal(expected[i].Tokens, b.Tokens);
+            Assert.Equal(expected[i].DomainCounts, b.DomainCounts);
+            var next = new MixtureSampler(Domains(), o);
+            next.LoadState(System.Text.Json.Nodes.JsonNode.Parse(s.SaveState().ToJsonString())!.AsObject());
+            s = next;
+        }
+        var usage = s.Usage();
+        Assert.Equal(7, usage[1].Served);
+        Assert.Equal(12, usage[2].Served);
+        Assert.True(usage[1].Exhausted && usage[2].Exhausted && !usage[0].Exhausted);
+    }
+}

@@ -91,6 +91,7 @@ public sealed class TokenCacheTests : IDisposable
         using var o200 = TokenCache.Open(cat, cat.Domains[0], TextTokenizer.Create("o200k_base"));
         Assert.False(o200.FromCache);
         Assert.Equal(4, o200.Meta.TokenBytes); // ids above 65535 need 4 bytes
+        Assert.Contains("Document 3-", TextTokenizer.Create("o200k_base").Decode(AllTokens(o200.Train).Take(40)));
     }
 
     [Fact]

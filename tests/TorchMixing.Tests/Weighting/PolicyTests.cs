@@ -163,4 +163,31 @@ public class PolicyTests
         e = Assert.Throws<UserInputException>(() => new UniformPolicy().Initial([10, 0], [1, 1]));
         Assert.Contains("domain 1 is empty", e.Message);
     }
+
+    [Fact]
+    public void Combined_policy_state_round_trips_and_missing_statistics_fail_clearly()
+    {
+        WeightPolicy Make() => WeightPolicyFactory.Create(new WeightPolicyConfig
+        {
+            Policy = "erma+va",
+            Erma = new ErmaConfig { UpdateEvery = 1 },
+            Va = new VaConfig { Ema = 0.5, UpdateEvery = 1 },
+        });
+        var a = Make();
+        var w = a.Initial(Sizes, [0.5, 0.5]);
+        var stats = new DomainStatistics { Sizes = Sizes, LossMean = [0.7, 1.2], LossVariance = [0.2, 1.5], GradientSpread = [1.0, 2.0] };
+        for (long t = 1; t <= 5; t++) w = a.Update(t, stats, w);
+
+        var b = Make();
+        b.LoadState(JsonNode.Parse(a.SaveState().ToJsonString())!.AsObject());
+        var next = new DomainStatistics { Sizes = Sizes, LossMean = [0.6, 1.1], LossVariance = [0.3, 1.4], GradientSpread = [0.5, 3.0] };
+        var wa = a.Update(6, next, w);
+        var wb = b.Update(6, next, w);
+        Assert.Equal(wa.LossWeights, wb.LossWeights);
+        Assert.Equal(wa.SamplingWeights, wb.SamplingWeights);
+
+        // A trainer that forgets to measure what the policy needs gets told which statistic and why.
+        var e = Assert.Throws<InvalidOperationException>(() => a.Update(7, new DomainStatistics { Sizes = Sizes }, wa));
+        Assert.Contains("LossMean", e.Message);
+    }
 }

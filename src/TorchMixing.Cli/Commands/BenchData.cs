@@ -1,0 +1,247 @@
+using System.Collections.Concurrent;
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using TorchMixing.Data;
+using TorchMixing.Data.Corpora;
+using TorchMixing.Tokenization;
+
+namespace TorchMixing.Cli.Commands;
+
+/// <summary>
+/// `torchmix bench data`: throughput of the data pipeline on the bundled corpora and on generated corpora of
+/// ≥ 100 MB of text — Parquet decoding alone, tokenizer alone, Parquet → token cache → batches end to end, batches
+/// from the cached tokens — and the peak resident memory of the end-to-end run (flat in file size when streaming
+/// works). The end-to-end phase runs in a fresh process per corpus, so its time includes a cold start and its peak
+/// RSS is its own. Prints figures; asserts nothing (speed is never a test).
+/// </summary>
+public static class BenchData
+{
+    public static Command Create(string name = "data")
+    {
+        var catalog = new Option<string>("--catalog") { Description = "Catalog of the real corpora.", DefaultValueFactory = _ => "data/catalog.json" };
+        var mb = new Option<int>("--generated-mb") { Description = "Size of the large generated corpus in MB of text (0 = skip; a quarter-size one is run too, to show memory is flat).", DefaultValueFactory = _ => 100 };
+        var batch = new Option<int>("--batch-size") { Description = "Sequences per batch.", DefaultValueFactory = _ => 32 };
+        var seq = new Option<int>("--sequence-length") { Description = "T.", DefaultValueFactory = _ => 256 };
+        var model = new Option<double>("--model-tokens-per-second")
+        {
+            Description = "Training consumption of a small model to compare the cached path with (default: the 170k-parameter GPT of the research notes, 8×64 tokens in ~40 ms).",
+            DefaultValueFactory = _ => 12_800,
+        };
+        var work = new Option<string?>("--work-dir") { Description = "Scratch folder (default: a temporary folder, deleted afterwards)." };
+        // Internal: the end-to-end phase of one catalog in a fresh process, so its peak RSS is its own.
+        var child = new Option<string?>("--end-to-end-child") { Hidden = true };
+        var cmd = new Command(name, "Data pipeline throughput: Parquet read, tokenizer-only, Parquet→batches end to end, cached tokens, peak memory.")
+        {
+            catalog, mb, batch, seq, model, work, child,
+        };
+        cmd.SetAction(pr => pr.GetValue(child) is { } c
+            ? ChildEndToEnd(c, pr.GetValue(batch), pr.GetValue(seq))
+            : Run(pr.GetValue(catalog)!, pr.GetValue(mb), pr.GetValue(batch), pr.GetValue(seq), pr.GetValue(model), pr.GetValue(work)));
+        return cmd;
+    }
+
+    private sealed record Result(string Corpus, double TextMb, long Tokens, double ReadMbPerSecond, double TokenizerRate1, double TokenizerRate,
+        double EndToEndRate, double CachedRate, double PeakRssMb);
+
+    private static int Run(string catalogPath, int generatedMb, int batchSize, int sequenceLength, double modelRate, string? workDir)
+    {
+        if (generatedMb < 0) throw new UserInputException("--generated-mb must be ≥ 0.");
+        string work = Path.GetFullPath(workDir ?? Path.Combine(Path.GetTempPath(), $"torchmix-bench-data-{Environment.ProcessId}"));
+        Directory.CreateDirectory(work);
+        Terminal.Info($"bench data: {Environment.ProcessorCount} cores, batch {batchSize} × (T+1 = {sequenceLength + 1}), scratch {work}");
+        try
+        {
+            string realCache = Path.Combine(work, "cache-real");
+            var real = DataCatalog.Load(catalogPath, [$"cache_dir={realCache}", $"sequence_length={sequenceLength}"]);
+            var corpora = new List<(string Name, string CatalogPath, string[] Overrides, DataCatalog Catalog)>
+            {
+                ($"bundled ({real.Domains.Count} domains)", catalogPath, [$"cache_dir={realCache}"], real),
+            };
+            if (generatedMb > 0)
+            {
+                var texts = real.Domains.Where(d => d.TextColumn == "text").SelectMany(d => ReadTexts(real, d)).ToList();
+                var vocab = SyntheticCorpus.Vocabulary(texts);
+                foreach (int size in new[] { Math.Max(1, generatedMb / 4), generatedMb })
+                {
+                    string folder = Path.Combine(work, $"generated-{size}mb");
+                    var sw = Stopwatch.StartNew();
+                    if (Directory.Exists(folder)) Terminal.Info($"reusing the generated corpus in {folder}");
+                    else
+                    {
+                        SyntheticCorpus.Write(folder, size * 1_000_000L, vocab, seed: 7);
+                        Terminal.Info($"generated {size} MB of text ({vocab.Words.Length:N0}-word vocabulary from the bundled prose) in {sw.Elapsed.TotalSeconds:F1} s");
+                    }
+                    string path = Path.Combine(work, $"generated-{size}mb.json");
+                    File.WriteAllText(path, "{ \"domains\": [ { \"name\": \"synthetic\", \"files\": [\"generated-" + size + "mb\"] } ], \"cache_dir\": \"cache-" + size + "\" }");
+                    corpora.Add(($"generated {size} MB", path, [], DataCatalog.Load(path, [$"sequence_length={sequenceLength}"])));
+                }
+            }
+
+            var results = new List<Result>();
+            foreach (var (name, path, overrides, cat) in corpora)
+            {
+                var (rate, tokens, peakMb) = SpawnEndToEnd(path, overrides, batchSize, sequenceLength);
+                double cached = Cached(cat, batchSize);
+                double read = ReadOnly(cat);
+                var (rate1, rate2, textMb) = TokenizerOnly(cat);
+                results.Add(new Result(name, textMb, tokens, read, rate1, rate2, rate, cached, peakMb));
+            }
+            Print(results, modelRate);
+            return 0;
+        }
+        finally
+        {
+            if (workDir is null) Directory.Delete(work, recursive: true);
+        }
+    }
+
+    private static IEnumerable<string> ReadTexts(DataCatalog cat, DomainSource d)
+    {
+        foreach (var f in SourceFiles.Resolve(d, cat.BaseDirectory))
+        {
+            using var r = ParquetTextReader.Open(f, d.TextColumn);
+            for (int g = 0; g < r.RowGroupCount; g++)
+                foreach (var t in r.ReadRowGroup(g))
+                    if (!string.IsNullOrWhiteSpace(t)) yield return t;
+        }
+    }
+
+    /// <summary>Runs the end-to-end phase in a fresh process of this program and reads its one-line result.</summary>
+    private static (double Rate, long Tokens, double PeakMb) SpawnEndToEnd(string catalogPath, string[] overrides, int batchSize, int sequenceLength)
+    {
+        var psi = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+            psi.ArgumentList.Add(System.Reflection.Assembly.GetEntryAssembly()!.Location);
+        // The verb path this process was started with ("bench data" or "bench-data").
+        foreach (var a in Environment.GetCommandLineArgs().Skip(1).TakeWhile(a => !a.StartsWith('-'))) psi.ArgumentList.Add(a);
+        psi.ArgumentList.Add("--end-to-end-child");
+        psi.ArgumentList.Add(string.Join('\n', [catalogPath, .. overrides]));
+        psi.ArgumentList.Add("--batch-size");
+        psi.ArgumentList.Add(batchSize.ToString(CultureInfo.InvariantCulture));
+        psi.ArgumentList.Add("--sequence-length");
+        psi.ArgumentList.Add(sequenceLength.ToString(CultureInfo.InvariantCulture));
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        string output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        var line = output.Split('\n').FirstOrDefault(l => l.StartsWith("END_TO_END ", StringComparison.Ordinal))
+            ?? throw new InvalidOperationException($"end-to-end child failed (exit {p.ExitCode}): {err.Result}{output}");
+        var f = line.Trim().Split(' ');
+        long tokens = long.Parse(f[1], CultureInfo.InvariantCulture);
+        double seconds = double.Parse(f[2], CultureInfo.InvariantCulture), peak = double.Parse(f[3], CultureInfo.InvariantCulture);
+        Terminal.Info($"  end to end (fresh process), {catalogPath}: {tokens:N0} tokens in {seconds:F2} s, peak RSS while tokenizing {peak:F0} MB");
+        return (tokens / seconds, tokens, peak);
+    }
+
+    /// <summary>
+    /// The child: Parquet → tokens (cache written) → one epoch of mixed batches, timed as one from a cold start
+    /// (tokenizer load and JIT included, as a user's first run has them). Peak RSS is the process's high-water mark.
+    /// </summary>
+    private static int ChildEndToEnd(string spec, int batchSize, int sequenceLength)
+    {
+        var parts = spec.Split('\n');
+        var cat = DataCatalog.Load(parts[0], [.. parts.Skip(1), $"sequence_length={sequenceLength}"]);
+        var sw = Stopwatch.StartNew();
+        var corpora = TokenCache.OpenAll(cat, forceRebuild: true);
+        // High-water mark after tokenizing (before the drain maps the token files into memory, whose pages are
+        // file-backed page cache, not heap).
+        using var self = Process.GetCurrentProcess();
+        double peakBuildMb = self.PeakWorkingSet64 / 1e6;
+        long tokens = corpora.Sum(c => c.Meta.TrainTokens + c.Meta.HeldOutTokens);
+        DrainOneEpoch(corpora, batchSize);
+        double seconds = sw.Elapsed.TotalSeconds;
+        foreach (var c in corpora) c.Dispose();
+        Console.WriteLine(FormattableString.Invariant($"END_TO_END {tokens} {seconds:R} {peakBuildMb:F1}"));
+        return 0;
+    }
+
+    private static double Cached(DataCatalog cat, int batchSize)
+    {
+        var corpora = TokenCache.OpenAll(cat);
+        if (corpora.Any(c => !c.FromCache)) throw new InvalidOperationException("cache was not reused");
+        DrainOneEpoch(corpora, batchSize); // warm-up: page cache and JIT
+        var sw = Stopwatch.StartNew();
+        long tokens = DrainOneEpoch(corpora, batchSize);
+        double rate = tokens / sw.Elapsed.TotalSeconds;
+        foreach (var c in corpora) c.Dispose();
+        return rate;
+    }
+
+    /// <summary>Draws batches until every training sequence was served once; returns tokens served.</summary>
+    private static long DrainOneEpoch(IReadOnlyList<DomainCorpus> corpora, int batchSize)
+    {
+        var domains = corpora.Select(c => (IDomainSequences)c.Train).ToList();
+        var limits = domains.ToDictionary(d => d.Name, _ => new DomainSamplingLimits { Policy = ExhaustionPolicy.Stop });
+        var sampler = new MixtureSampler(domains, new MixtureSamplerOptions { Limits = limits });
+        var w = domains.Select(d => (double)d.Count).ToArray(); // proportional: every domain ends together
+        long tokens = 0;
+        while (!sampler.IsExhausted) tokens += sampler.Next(w, batchSize).Tokens.Length;
+        return tokens;
+    }
+
+    /// <summary>Parquet decoding alone (one thread): MB of text (UTF-16 chars / 1e6) per second.</summary>
+    private static double ReadOnly(DataCatalog cat)
+    {
+        var sw = Stopwatch.StartNew();
+        long chars = 0;
+        foreach (var d in cat.Domains)
+            foreach (var t in ReadTexts(cat, d)) chars += t.Length;
+        return chars / 1e6 / sw.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Tokenizes the corpus held in memory (row-group arrays), on one core and on all cores.</summary>
+    private static (double OneCore, double AllCores, double TextMb) TokenizerOnly(DataCatalog cat)
+    {
+        var tokenizer = TextTokenizer.Create(cat.Tokenizer);
+        var groups = new List<string[]>();
+        foreach (var d in cat.Domains)
+            foreach (var f in SourceFiles.Resolve(d, cat.BaseDirectory))
+            {
+                using var r = ParquetTextReader.Open(f, d.TextColumn);
+                for (int g = 0; g < r.RowGroupCount; g++) groups.Add(r.ReadRowGroup(g).Where(t => !string.IsNullOrWhiteSpace(t)).ToArray()!);
+            }
+        double textMb = groups.Sum(g => g.Sum(t => (long)System.Text.Encoding.UTF8.GetByteCount(t))) / 1e6;
+        Tokenize(tokenizer, groups.Take(4).ToList(), Environment.ProcessorCount); // warm-up: JIT
+        double one = Tokenize(tokenizer, groups, 1);
+        double all = Tokenize(tokenizer, groups, Environment.ProcessorCount);
+        return (one, all, textMb);
+    }
+
+    /// <summary>The same partitioning as <see cref="TokenCache"/>: each row group split into chunks over the workers.</summary>
+    private static double Tokenize(TextTokenizer tokenizer, List<string[]> groups, int workers)
+    {
+        var options = new ParallelOptions { MaxDegreeOfParallelism = workers };
+        using var perThread = new ThreadLocal<TextTokenizer>(() => TextTokenizer.Create(tokenizer.Name));
+        long tokens = 0;
+        var sw = Stopwatch.StartNew();
+        foreach (var docs in groups)
+        {
+            Parallel.ForEach(Partitioner.Create(0, docs.Length, Math.Max(1, docs.Length / (8 * workers))), options, range =>
+            {
+                long local = 0;
+                for (int i = range.Item1; i < range.Item2; i++) local += perThread.Value!.Encode(docs[i]).Count + 1;
+                Interlocked.Add(ref tokens, local);
+            });
+        }
+        return tokens / sw.Elapsed.TotalSeconds;
+    }
+
+    private static void Print(IReadOnlyList<Result> results, double modelRate)
+    {
+        static string M(double tokensPerSecond) => (tokensPerSecond / 1e6).ToString("F2", CultureInfo.InvariantCulture);
+        Terminal.Table("Data pipeline throughput (million tokens/s)",
+            ["corpus", "text MB", "tokens", "Parquet read MB/s (1 thread)", "tokenizer 1 core", $"tokenizer {Environment.ProcessorCount} cores", "end to end",
+             "end to end / tokenizer", "cached batches", "cached / model", "peak RSS MB (tokenizing)"],
+            results.Select(r => (IReadOnlyList<string>)
+            [
+                r.Corpus, r.TextMb.ToString("F1", CultureInfo.InvariantCulture), r.Tokens.ToString("N0", CultureInfo.InvariantCulture),
+                r.ReadMbPerSecond.ToString("F0", CultureInfo.InvariantCulture), M(r.TokenizerRate1), M(r.TokenizerRate), M(r.EndToEndRate),
+                (r.EndToEndRate / r.TokenizerRate).ToString("F2", CultureInfo.InvariantCulture),
+                M(r.CachedRate), (r.CachedRate / modelRate).ToString("N0", CultureInfo.InvariantCulture) + "×",
+                r.PeakRssMb.ToString("F0", CultureInfo.InvariantCulture),
+            ]));
+        Terminal.Info($"cached / model: cached batch rate over {modelRate:N0} tokens/s (--model-tokens-per-second).");
+        Terminal.Info("end to end runs in a fresh process per corpus (cold start included); peak RSS is that process's high-water mark after tokenizing.");
+    }
+}

@@ -1,0 +1,67 @@
+using TorchMixing.Weighting;
+
+namespace TorchMixing.Studies;
+
+/// <summary>
+/// The label-noise image study (paper Fig. 3, MNIST there; Fashion-MNIST here): two domains drawn from disjoint
+/// random parts of the training set, one with clean labels, one whose labels are replaced by a random class with
+/// probability noise_rate; a small MLP; clean test accuracy.
+/// </summary>
+public sealed record VisionStudyConfig
+{
+    public string Note { get; init; } = "";
+    public string DataDir { get; init; } = FashionMnist.DefaultDirectory;
+    public bool InstallIfMissing { get; init; } = true;
+    public int Seeds { get; init; } = 3;
+    public long SeedBase { get; init; } = 0;
+
+    /// <summary>Training examples per domain (clean, noisy), before the held-out split.</summary>
+    public int[] DomainSizes { get; init; } = [5000, 5000];
+
+    /// <summary>Probability that a label of each domain is replaced by a uniformly random other class.</summary>
+    public double[] NoiseRate { get; init; } = [0.0, 0.6];
+
+    /// <summary>Held-out examples per domain (their labels are as noisy as the domain's), for ERMA's statistics.</summary>
+    public int Holdout { get; init; } = 500;
+
+    /// <summary>Clean test images used for the metric (≤ 10000).</summary>
+    public int TestSize { get; init; } = 10000;
+
+    public int Hidden { get; init; } = 128;
+    public int Steps { get; init; } = 1500;
+    public int BatchSize { get; init; } = 64;
+    public double Lr { get; init; } = 0.1;
+    public int LogEvery { get; init; } = 50;
+    public int MinPerDomain { get; init; } = 2;
+    public string[] Methods { get; init; } = ["uniform", "erma", "va", "erma+va"];
+    public WeightPolicyConfig Policy { get; init; } = new();
+
+    public VisionStudyConfig Validated(string source)
+    {
+        if (DomainSizes.Length < 1) throw new UserInputException($"{source}: domain_sizes: at least one domain is required.");
+        for (int i = 0; i < DomainSizes.Length; i++)
+            if (DomainSizes[i] < 10) throw new UserInputException($"{source}: domain_sizes[{i}]: need at least 10 examples, got {DomainSizes[i]}{(DomainSizes[i] <= 0 ? " (empty domain)" : "")}.");
+        if (NoiseRate.Length != DomainSizes.Length)
+            throw new UserInputException($"{source}: noise_rate: expected {DomainSizes.Length} values (one per domain, as in domain_sizes), got {NoiseRate.Length}.");
+        for (int i = 0; i < NoiseRate.Length; i++)
+            if (!(NoiseRate[i] >= 0 && NoiseRate[i] <= 1)) throw new UserInputException($"{source}: noise_rate[{i}]: must be in [0, 1], got {NoiseRate[i]}.");
+        if (DomainSizes.Sum(n => (long)n) + (long)Holdout * DomainSizes.Length > 60000)
+            throw new UserInputException($"{source}: domain_sizes plus holdout exceed the 60000 training images.");
+        if (Holdout < 2) throw new UserInputException($"{source}: holdout must be ≥ 2, got {Holdout}.");
+        if (TestSize is < 10 or > 10000) throw new UserInputException($"{source}: test_size must be in [10, 10000], got {TestSize}.");
+        if (Seeds < 1 || Steps < 1 || BatchSize < 1 || Hidden < 1 || LogEvery < 1 || MinPerDomain < 1)
+            throw new UserInputException($"{source}: seeds, steps, batch_size, hidden, log_every and min_per_domain must all be ≥ 1.");
+        if (DomainSizes.Length * MinPerDomain > BatchSize)
+            throw new UserInputException($"{source}: batch_size {BatchSize} cannot give min_per_domain {MinPerDomain} to each of {DomainSizes.Length} domains.");
+        if (!(Lr > 0) || double.IsInfinity(Lr)) throw new UserInputException($"{source}: lr must be a finite number > 0, got {Lr}.");
+        if (Methods.Length == 0) throw new UserInputException($"{source}: methods: at least one method is required.");
+        Policy.Fgls.Validated($"{source}: policy"); Policy.Erma.Validated($"{source}: policy"); Policy.Va.Validated($"{source}: policy");
+        foreach (var m in Methods)
+        {
+            var pc = Policy with { Policy = m };
+            WeightPolicyFactory.ValidateFor(pc, DomainSizes.Length, $"{source}: policy");
+            WeightPolicyFactory.Create(pc, $"{source}: methods['{m}']");
+        }
+        return this;
+    }
+}
