@@ -32,7 +32,7 @@ public static class LmRun
     {
         if (config.Data.HeldOutFraction is <= 0 or >= 1)
             throw new UserInputException($"{source}: data.held_out_fraction must be in (0, 1), got {config.Data.HeldOutFraction}.");
-        var domains = SyntheticCorpus.Build(config.Data.Synthetic, config.Model.VocabSize, config.Model.SequenceLength,
+        var domains = MarkovCorpus.Build(config.Data.Synthetic, config.Model.VocabSize, config.Model.SequenceLength,
                                             config.Data.Synthetic.Seed, $"{source}: data.synthetic");
         var split = domains.Select(d => SequenceRange.Split(d, config.Data.HeldOutFraction)).ToArray();
         return (split.Select(s => s.Train).ToArray(), split.Select(s => s.HeldOut).ToArray());

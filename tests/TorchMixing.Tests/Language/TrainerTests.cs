@@ -43,7 +43,7 @@ public class TrainerTests : IDisposable
 
     internal static LmTrainer NewTrainer(LmRunConfig cfg, string dir, IWeightPolicy? policy = null)
     {
-        var domains = SyntheticCorpus.Build(cfg.Data.Synthetic, cfg.Model.VocabSize, cfg.Model.SequenceLength, cfg.Data.Synthetic.Seed);
+        var domains = MarkovCorpus.Build(cfg.Data.Synthetic, cfg.Model.VocabSize, cfg.Model.SequenceLength, cfg.Data.Synthetic.Seed);
         var split = domains.Select(d => SequenceRange.Split(d, cfg.Data.HeldOutFraction)).ToArray();
         var stream = new MixtureSampler(split.Select(s => s.Train).ToArray(), new MixtureSamplerOptions { MinPerDomain = 2, Seed = (ulong)cfg.Seed });
         return new LmTrainer(cfg, stream, split.Select(s => s.HeldOut).ToArray(), policy, dir);
@@ -138,7 +138,7 @@ public class TrainerTests : IDisposable
         var shortDomain = new PackedSequences("tiny", new int[10], 16);     // 10 tokens < T + 1 = 17
         var domains = new IDomainSequences[] { shortDomain, shortDomain, shortDomain };
         var e = Assert.Throws<UserInputException>(() =>
-            new LmTrainer(cfg, new MixtureSampler(SyntheticCorpus.Build(cfg.Data.Synthetic, 48, 16, 1), new MixtureSamplerOptions { MinPerDomain = 2 }),
+            new LmTrainer(cfg, new MixtureSampler(MarkovCorpus.Build(cfg.Data.Synthetic, 48, 16, 1), new MixtureSamplerOptions { MinPerDomain = 2 }),
                           domains, null, Path.Combine(_root, "y")));
         Assert.Contains("domain 'tiny' has no complete held-out sequence", e.Message);
     }
@@ -147,7 +147,7 @@ public class TrainerTests : IDisposable
     public void SequenceLengthOverTheDatasIsRefused()
     {
         var cfg = SmallConfig();
-        var domains = SyntheticCorpus.Build(cfg.Data.Synthetic, 48, 8, 1);   // data packed at T = 8, model wants 16
+        var domains = MarkovCorpus.Build(cfg.Data.Synthetic, 48, 8, 1);   // data packed at T = 8, model wants 16
         var stream = new MixtureSampler(domains, new MixtureSamplerOptions { MinPerDomain = 2 });
         var e = Assert.Throws<UserInputException>(() => new LmTrainer(cfg, stream, domains, null, Path.Combine(_root, "x")));
         Assert.Contains("model.sequence_length 16 is longer", e.Message);

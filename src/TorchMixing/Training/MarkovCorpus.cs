@@ -3,8 +3,8 @@ using TorchMixing.Runtime;
 
 namespace TorchMixing.Training;
 
-/// <summary>Builds the domains of a <see cref="SyntheticCorpusConfig"/> as <see cref="PackedSequences"/>.</summary>
-public static class SyntheticCorpus
+/// <summary>Builds the Markov domains of a <see cref="SyntheticCorpusConfig"/> as <see cref="PackedSequences"/> (not to be confused with Data.Corpora.SyntheticCorpus, which writes benchmark text).</summary>
+public static class MarkovCorpus
 {
     public static IReadOnlyList<PackedSequences> Build(SyntheticCorpusConfig config, int vocab, int sequenceLength, ulong seed, string source = "data.synthetic")
     {
