@@ -6,6 +6,8 @@ using TorchMixing.Cli.Commands;
 var root = new RootCommand("TorchMixing: train on data pooled from several domains with separate sampling weights and loss weights.")
 {
     DemoCommand.Create(),
+    TrainCommand.Create(),
+    CompareCommand.Create(),
     StudyCommand.Create(),
     DataCommand.Create(),
     BenchCommand.Create(),

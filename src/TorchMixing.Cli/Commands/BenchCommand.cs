@@ -13,6 +13,7 @@ public static class BenchCommand
         var cmd = new Command("bench", "Measure speed: prints wall times and throughput.");
         cmd.Subcommands.Add(BenchStudy.Create());
         cmd.Subcommands.Add(BenchData.Create());
+        cmd.Subcommands.Add(BenchTrain.Create());
         return cmd;
     }
 }

@@ -1,0 +1,31 @@
+using System.CommandLine;
+using TorchMixing.Reporting;
+
+namespace TorchMixing.Cli.Commands;
+
+/// <summary>`torchmix compare runs/*`: one table and a few PNGs for a run matrix (runs sharing a name are seeds).</summary>
+public static class CompareCommand
+{
+    public static Command Create()
+    {
+        var runs = new Argument<string[]>("runs") { Description = "Run folders (each with config.json and metrics.jsonl).", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<string>("--out") { Description = "Folder for the comparison plots.", DefaultValueFactory = _ => "compare" };
+        var cmd = new Command("compare", "Compare language-model runs: per-domain held-out loss, π-weighted loss, gradient noise, final weights.")
+            { runs, output };
+        cmd.SetAction(pr => Run(pr.GetValue(runs)!, pr.GetValue(output)!));
+        return cmd;
+    }
+
+    private static int Run(string[] runs, string output)
+    {
+        var dirs = runs.Where(Directory.Exists).Where(d => File.Exists(Path.Combine(d, "metrics.jsonl"))).ToList();
+        var missing = runs.Where(r => !Directory.Exists(r)).ToList();
+        if (missing.Count > 0) throw new UserInputException($"{missing[0]}: run folder not found.");
+        if (dirs.Count == 0) throw new UserInputException($"{runs[0]}: no run folders (with metrics.jsonl) among the arguments.");
+        var cmp = RunComparison.Build(dirs);
+        Terminal.Table($"{dirs.Count} run(s), {cmp.Rows.Count} configuration(s); held-out loss = mean ± 95% CI over seeds",
+            cmp.Headers, cmp.TableRows());
+        foreach (var p in cmp.WritePlots(output)) Terminal.Info($"wrote {p}");
+        return 0;
+    }
+}

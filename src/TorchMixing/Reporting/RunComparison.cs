@@ -1,0 +1,145 @@
+using System.Globalization;
+using TorchMixing.Weighting;
+
+namespace TorchMixing.Reporting;
+
+/// <summary>
+/// Side-by-side view of a run matrix (`torchmix compare runs/*`): runs that share a config name are seeds of one
+/// configuration; each row shows mean ± 95% CI across seeds of the final per-domain held-out loss and the
+/// π-weighted loss, the gradient-noise figure, and the final weights.
+/// </summary>
+public sealed class RunComparison
+{
+    private RunComparison(IReadOnlyList<string> domains, IReadOnlyList<ComparisonRow> rows, IReadOnlyList<IGrouping<string, RunMetrics>> groups)
+    {
+        Domains = domains;
+        Rows = rows;
+        _groups = groups;
+    }
+
+    private readonly IReadOnlyList<IGrouping<string, RunMetrics>> _groups;
+    public IReadOnlyList<string> Domains { get; }
+    public IReadOnlyList<ComparisonRow> Rows { get; }
+
+    public static RunComparison Build(IEnumerable<string> runDirectories)
+    {
+        var runs = runDirectories.Select(RunMetrics.Load).Where(r => r.LastWith("val_loss") is not null).ToList();
+        if (runs.Count == 0) throw new UserInputException("compare: none of the given folders holds a run with an evaluation yet.");
+        var domains = runs[0].Domains;
+        foreach (var r in runs)
+            if (!r.Domains.SequenceEqual(domains))
+                throw new UserInputException($"{r.Directory}: domains ({string.Join(", ", r.Domains)}) differ from {runs[0].Directory}'s; compare runs of one corpus.");
+        var groups = runs.GroupBy(r => r.Name).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+        var rows = groups.Select(g => Row(g.Key, g.ToList(), domains.Length)).ToList();
+        return new RunComparison(domains, rows, groups);
+    }
+
+    private static ComparisonRow Row(string name, List<RunMetrics> runs, int k)
+    {
+        var finals = runs.Select(r => RunMetrics.Vector(r.LastWith("val_loss")!["val_loss"])).ToList();
+        var perDomain = Enumerable.Range(0, k).Select(i => MeanCi.Of(finals.Select(f => f[i]).ToList())).ToArray();
+        var pi = MeanCi.Of(runs.Select(r => r.LastWith("val_pi_loss")!["val_pi_loss"]!.GetValue<double>()).ToList());
+        var last = runs.Select(r => r.Lines[^1]).ToList();
+        double[] Avg(string key) => Enumerable.Range(0, k).Select(i => last.Average(l => RunMetrics.Vector(l[key])[i])).ToArray();
+        var noise = MeanCi.Of(runs.Select(GradientNoise).Where(double.IsFinite).ToList());
+        return new ComparisonRow(name, runs.Count, runs[0].Mode, perDomain, pi, noise, Avg("sampling_weights"), Avg("loss_weights"), Avg("importance"));
+    }
+
+    /// <summary>
+    /// tr Var[g] of the batch gradient, Σ_i s_i²·b_i·v_i² (design.md §2: with decoupled s_i = π_i w_i/b_i this is
+    /// Σ π_i² w_i² v_i²/b_i), from the run's final weights, b_i = B·p_i, and its mean measured v̂_i². NaN when the run
+    /// never measured gradient spread.
+    /// </summary>
+    public static double GradientNoise(RunMetrics run)
+    {
+        var v2 = run.MeanGradientSpreadSquare();
+        if (v2.Any(v => !double.IsFinite(v))) return double.NaN;
+        var last = run.Lines[^1];
+        var p = DomainVector.Normalize(RunMetrics.Vector(last["sampling_weights"]));
+        var w = RunMetrics.Vector(last["loss_weights"]);
+        var pi = RunMetrics.Vector(last["importance"]);
+        int b = (run.Config["train"]?["batch_size"]?.GetValue<int>() ?? 1) * (run.Config["train"]?["accumulation"]?.GetValue<int>() ?? 1);
+        var counts = p.Select(x => b * x).ToArray();
+        var mode = run.Mode == "classic" ? GradientMode.Classic : GradientMode.Decoupled;
+        var s = LossScales.Compute(pi, w, counts, mode);
+        return Enumerable.Range(0, p.Length).Sum(i => s[i] * s[i] * counts[i] * v2[i]);
+    }
+
+    public IReadOnlyList<string> Headers =>
+        ["config", "seeds", "mode", .. Domains.Select(d => $"val {d}"), "val π-loss", "grad noise Σs²bv²", "final p", "final π·w"];
+
+    public IEnumerable<IReadOnlyList<string>> TableRows()
+    {
+        var inv = CultureInfo.InvariantCulture;
+        foreach (var r in Rows)
+        {
+            var piw = r.Importance.Select((p, i) => p * r.LossWeights[i]).ToArray();
+            double sum = piw.Sum();
+            yield return [r.Name, r.Seeds.ToString(inv), r.Mode, .. r.ValLoss.Select(c => Fmt(c)), Fmt(r.PiLoss),
+                          r.GradientNoise.N == 0 ? "–" : r.GradientNoise.ToString(),
+                          string.Join("/", r.SamplingWeights.Select(v => v.ToString("F2", inv))),
+                          string.Join("/", piw.Select(v => (v / sum).ToString("F2", inv)))];
+        }
+    }
+
+    private static string Fmt(MeanCi c) => c.N > 1 ? string.Create(CultureInfo.InvariantCulture, $"{c.Mean:F4} ± {c.HalfWidth:F4}")
+                                                   : c.Mean.ToString("F4", CultureInfo.InvariantCulture);
+
+    /// <summary>Writes compare_pi_loss.png (held-out π-loss vs tokens, band = 95% CI over seeds) and per-domain bars.</summary>
+    public IReadOnlyList<string> WritePlots(string directory)
+    {
+        var written = new List<string>();
+        var curves = new List<PlotSeries>();
+        foreach (var g in _groups)
+        {
+            var series = g.Select(r => r.Series("val_pi_loss")).ToList();
+            int n = series.Min(s => s.Tokens.Length);
+            var x = series[0].Tokens[..n];
+            var cis = Enumerable.Range(0, n).Select(j => MeanCi.Of(series.Select(s => s.Values[j]).ToList())).ToArray();
+            curves.Add(new PlotSeries(g.Key, x, cis.Select(c => c.Mean).ToArray(),
+                                      g.Count() > 1 ? cis.Select(c => c.Lower).ToArray() : null,
+                                      g.Count() > 1 ? cis.Select(c => c.Upper).ToArray() : null));
+        }
+        string path = Path.Combine(directory, "compare_pi_loss.png");
+        LinePlot.Save(path, "Held-out π-weighted loss (mean, 95% CI over seeds)", "tokens", "loss", curves);
+        written.Add(path);
+        for (int i = 0; i < Domains.Count; i++)
+        {
+            string bars = Path.Combine(directory, $"compare_val_{Sanitize(Domains[i])}.png");
+            HorizontalBars(bars, $"Final held-out loss on {Domains[i]} (95% CI over seeds)", "loss",
+                Rows.Select(r => r.Name).ToList(), Rows.Select(r => r.ValLoss[i]).ToList());
+            written.Add(bars);
+        }
+        return written;
+    }
+
+    /// <summary>
+    /// One horizontal bar per configuration, the axis zoomed to the values (differences between configurations are
+    /// a few percent of the loss, invisible on an axis from zero) and long names readable on the side.
+    /// </summary>
+    private static void HorizontalBars(string path, string title, string xLabel, IReadOnlyList<string> labels, IReadOnlyList<MeanCi> values)
+    {
+        var plt = new ScottPlot.Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        var bars = values.Select((v, i) => new ScottPlot.Bar
+        {
+            Position = labels.Count - 1 - i, Value = v.Mean, Error = double.IsFinite(v.HalfWidth) ? v.HalfWidth : 0, FillColor = palette.GetColor(i),
+        }).ToList();
+        var plot = plt.Add.Bars(bars);
+        plot.Horizontal = true;
+        plt.Axes.Left.SetTicks(Enumerable.Range(0, labels.Count).Select(i => (double)(labels.Count - 1 - i)).ToArray(), labels.ToArray());
+        double lo = values.Min(v => v.Mean - (double.IsFinite(v.HalfWidth) ? v.HalfWidth : 0));
+        double hi = values.Max(v => v.Mean + (double.IsFinite(v.HalfWidth) ? v.HalfWidth : 0));
+        double pad = Math.Max(1e-3, (hi - lo) * 0.15);
+        plt.Axes.SetLimitsX(lo - pad, hi + pad);
+        plt.Title(title);
+        plt.XLabel(xLabel);
+        plt.SavePng(path, 800, 120 + 36 * labels.Count);
+    }
+
+    private static string Sanitize(string s) => new(s.Select(c => char.IsLetterOrDigit(c) || c == '-' ? c : '_').ToArray());
+}
+
+/// <summary>One configuration of the matrix, aggregated over its seeds.</summary>
+public sealed record ComparisonRow(string Name, int Seeds, string Mode, MeanCi[] ValLoss, MeanCi PiLoss, MeanCi GradientNoise,
+                                   double[] SamplingWeights, double[] LossWeights, double[] Importance);

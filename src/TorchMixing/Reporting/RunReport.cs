@@ -1,0 +1,86 @@
+using System.Globalization;
+using System.Text;
+using TorchMixing.IO;
+
+namespace TorchMixing.Reporting;
+
+/// <summary>
+/// The plots and summary.md of one language-model run folder: per-domain train and held-out loss, the weights
+/// over time (every change the policy made) and the realized per-domain share of sequences.
+/// </summary>
+public static class RunReport
+{
+    public static void Write(string runDirectory)
+    {
+        var run = RunMetrics.Load(runDirectory);
+        int k = run.Domains.Length;
+        string P(string f) => Path.Combine(runDirectory, f);
+
+        LinePlot.Save(P("train_loss.png"), $"{run.Name}: training loss per domain", "tokens", "loss",
+            Enumerable.Range(0, k).Select(i => Series(run, "train_loss", i, run.Domains[i], smooth: 10)));
+        var val = Enumerable.Range(0, k).Select(i => Series(run, "val_loss", i, run.Domains[i])).ToList();
+        var (px, py) = run.Series("val_pi_loss");
+        val.Add(new PlotSeries("π-weighted", px, py));
+        LinePlot.Save(P("val_loss.png"), $"{run.Name}: held-out loss per domain", "tokens", "loss", val);
+        LinePlot.Save(P("weights.png"), $"{run.Name}: sampling weights p (solid) and normalised π·w (loss weights)", "tokens", "weight",
+            Enumerable.Range(0, k).Select(i => Series(run, "sampling_weights", i, $"p {run.Domains[i]}"))
+                .Concat(Enumerable.Range(0, k).Select(i => LossShare(run, i))));
+        LinePlot.Save(P("shares.png"), $"{run.Name}: realized share of sequences (= tokens) so far", "tokens", "share",
+            Enumerable.Range(0, k).Select(i => Series(run, "seq_share", i, run.Domains[i])));
+
+        AtomicFile.WriteAllText(P("summary.md"), Summary(run));
+    }
+
+    private static PlotSeries Series(RunMetrics run, string key, int i, string label, int smooth = 1)
+    {
+        var (x, y) = run.Series(key, i);
+        if (smooth > 1)
+            y = y.Select((_, j) =>
+            {
+                var window = y.Skip(Math.Max(0, j - smooth + 1)).Take(Math.Min(smooth, j + 1)).Where(double.IsFinite).ToList();
+                return window.Count > 0 ? window.Average() : double.NaN;
+            }).ToArray();
+        return new PlotSeries(label, x, y);
+    }
+
+    private static PlotSeries LossShare(RunMetrics run, int i)
+    {
+        var rows = run.Lines.Where(l => l["loss_weights"] is not null).ToList();
+        var x = rows.Select(l => l["tokens"]!.GetValue<double>()).ToArray();
+        var y = rows.Select(l =>
+        {
+            var w = RunMetrics.Vector(l["loss_weights"]);
+            var pi = RunMetrics.Vector(l["importance"]);
+            var piw = w.Select((v, j) => v * (pi.Length == w.Length ? pi[j] : 1.0 / w.Length)).ToArray();
+            return piw[i] / piw.Sum();
+        }).ToArray();
+        return new PlotSeries($"π·w {run.Domains[i]}", x, y);
+    }
+
+    private static string Summary(RunMetrics run)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        var last = run.Lines.LastOrDefault();
+        var eval = run.LastWith("val_loss");
+        sb.AppendLine($"# Run `{run.Name}` (seed {run.Seed}, {run.Mode} mode)").AppendLine();
+        if (last is null) return sb.AppendLine("No steps logged.").ToString();
+        sb.AppendLine(string.Create(inv, $"Steps {last["step"]}, tokens {last["tokens"]}."));
+        var times = run.MeanTimes();
+        if (times.Count > 0)
+            sb.AppendLine("Mean ms per step: " + string.Join(", ", times.Select(t => string.Create(inv, $"{t.Key} {t.Value:F1}")))).AppendLine();
+        sb.AppendLine("| domain | held-out loss | perplexity | final p | final w | mean v̂² |").AppendLine("|---|---|---|---|---|---|");
+        var vl = RunMetrics.Vector(eval?["val_loss"]);
+        var p = RunMetrics.Vector(last["sampling_weights"]);
+        var w = RunMetrics.Vector(last["loss_weights"]);
+        var v2 = run.MeanGradientSpreadSquare();
+        for (int i = 0; i < run.Domains.Length; i++)
+            sb.AppendLine(string.Create(inv, $"| {run.Domains[i]} | {Get(vl, i):F4} | {Math.Exp(Get(vl, i)):F2} | {Get(p, i):F3} | {Get(w, i):F3} | {Get(v2, i):G3} |"));
+        if (eval?["val_pi_loss"] is { } pl) sb.AppendLine().AppendLine(string.Create(inv, $"π-weighted held-out loss: **{pl.GetValue<double>():F4}**."));
+        int changes = run.Lines.Count(l => l["weights_changed"]?.GetValue<bool>() == true);
+        sb.AppendLine().AppendLine($"Weight changes logged: {changes}. Plots: train_loss.png, val_loss.png, weights.png, shares.png.");
+        return sb.ToString();
+    }
+
+    private static double Get(double[] v, int i) => i < v.Length ? v[i] : double.NaN;
+}

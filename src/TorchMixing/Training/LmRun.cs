@@ -1,0 +1,63 @@
+using TorchMixing.Data;
+using TorchMixing.Tokenization;
+
+namespace TorchMixing.Training;
+
+/// <summary>
+/// Wires one run from its config, like a torchtune recipe: domains → train/held-out split → the data pipeline's
+/// <see cref="MixtureSampler"/> → weight policy → <see cref="LmTrainer"/>. Nothing here computes anything itself.
+/// </summary>
+public static class LmRun
+{
+    public static LmTrainer CreateTrainer(LmRunConfig config, string runDirectory, string source)
+    {
+        var model = config.Model.Validated(source);
+        var (train, heldOut) = config.Data.Source switch
+        {
+            "synthetic" => Synthetic(config, source),
+            "catalog" => Catalog(config, source),
+            _ => throw new UserInputException($"{source}: data.source must be \"synthetic\" or \"catalog\", got \"{config.Data.Source}\"."),
+        };
+        var stream = new MixtureSampler(train, new MixtureSamplerOptions
+        {
+            Allocation = config.Weights.Allocation,
+            MinPerDomain = config.Weights.MinPerDomain,
+            Seed = (ulong)config.Seed,
+        });
+        var policy = LmPolicyFactory.Create(config.Weights.Policy, source);
+        return new LmTrainer(config, stream, heldOut, policy, runDirectory, source);
+    }
+
+    private static (IReadOnlyList<IDomainSequences>, IReadOnlyList<IDomainSequences>) Synthetic(LmRunConfig config, string source)
+    {
+        if (config.Data.HeldOutFraction is <= 0 or >= 1)
+            throw new UserInputException($"{source}: data.held_out_fraction must be in (0, 1), got {config.Data.HeldOutFraction}.");
+        var domains = MarkovCorpus.Build(config.Data.Synthetic, config.Model.VocabSize, config.Model.SequenceLength,
+                                            config.Data.Synthetic.Seed, $"{source}: data.synthetic");
+        var split = domains.Select(d => SequenceRange.Split(d, config.Data.HeldOutFraction)).ToArray();
+        return (split.Select(s => s.Train).ToArray(), split.Select(s => s.HeldOut).ToArray());
+    }
+
+    /// <summary>
+    /// The bundled (or any) corpora through the data pipeline: Parquet → tokenizer → token cache (built once, then
+    /// memory-mapped). The cache applies T at read time, so the model's sequence length decides the packing.
+    /// </summary>
+    private static (IReadOnlyList<IDomainSequences>, IReadOnlyList<IDomainSequences>) Catalog(LmRunConfig config, string source)
+    {
+        string path = config.Data.Catalog ?? throw new UserInputException($"{source}: data.catalog (a catalog file, e.g. data/catalog.json) is required when data.source is \"catalog\".");
+        var catalog = DataCatalog.Load(path, [$"sequence_length={config.Model.SequenceLength}"]);
+        if (config.Data.Domains is { } names)
+        {
+            var missing = names.Where(n => catalog.Domains.All(d => d.Name != n)).ToList();
+            if (missing.Count > 0)
+                throw new UserInputException($"{source}: data.domains: {string.Join(", ", missing)} not in {path} (it has {string.Join(", ", catalog.Domains.Select(d => d.Name))}).");
+            catalog = catalog with { Domains = names.Select(n => catalog.Domains.First(d => d.Name == n)).ToList() };
+        }
+        var tokenizer = TextTokenizer.Create(catalog.Tokenizer);
+        if (tokenizer.VocabSize > config.Model.VocabSize)
+            throw new UserInputException($"{source}: model.vocab_size {config.Model.VocabSize} is smaller than the {catalog.Tokenizer} tokenizer's vocabulary ({tokenizer.VocabSize}).");
+        // The memory-mapped files stay open for the process's life (a run is one process); the OS reclaims them.
+        var corpora = catalog.Domains.Select(d => TokenCache.Open(catalog, d, tokenizer)).ToList();
+        return (corpora.Select(c => (IDomainSequences)c.Train).ToArray(), corpora.Select(c => (IDomainSequences)c.HeldOut).ToArray());
+    }
+}

@@ -1,0 +1,444 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using TorchMixing.Config;
+using TorchMixing.Data;
+using TorchMixing.IO;
+using TorchMixing.Models;
+using TorchMixing.Runtime;
+using TorchMixing.Weighting;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace TorchMixing.Training;
+
+/// <summary>
+/// Trains a <see cref="Gpt"/> on a mixture of domains with per-domain loss weights and sampling weights. The loop
+/// is one method, <see cref="Run"/>, read top to bottom like nanoGPT's train.py: batch → forward → weighted loss →
+/// backward → clip → step → schedule → statistics/policy → log → eval → checkpoint. The run folder gets
+/// config.json, metrics.jsonl (one JSON line per step), checkpoints/, plots and summary.md.
+/// </summary>
+public sealed class LmTrainer : IDisposable
+{
+    private readonly LmRunConfig _cfg;
+    private readonly IMixtureStream _stream;
+    private readonly IReadOnlyList<IDomainSequences> _heldOut;
+    private readonly IWeightPolicy? _policy;
+    private readonly string _runDir;
+    private readonly Gpt _model;
+    private readonly OptimizerHelper _optimizer;
+    private readonly Parameter[] _parameters;
+    private readonly LrSchedule _schedule;
+    private readonly int _k;
+    private readonly string[] _names;
+    private readonly long[] _sizes;
+    private readonly int _t;
+
+    // Mutable run state — exactly what TrainerState saves.
+    private long _step, _tokens;
+    private MixtureWeights _weights;
+    private Rng _rng;
+    private StatAccumulators _acc;
+    private long[] _seen;
+
+    public LmTrainer(LmRunConfig config, IMixtureStream stream, IReadOnlyList<IDomainSequences> heldOut,
+                     IWeightPolicy? policy, string runDirectory, string source = "config")
+    {
+        _cfg = config;
+        _stream = stream;
+        _heldOut = heldOut;
+        _policy = policy;
+        _runDir = runDirectory;
+        _k = stream.Domains.Count;
+        _names = stream.Domains.Select(d => d.Name).ToArray();
+        _sizes = stream.Domains.Select(d => d.Count).ToArray();
+        _t = config.Model.SequenceLength;
+        Validate(config, source);
+
+        TorchRuntime.Seed(config.Seed);
+        _model = new Gpt(config.Model, seed: config.Seed);
+        _parameters = _model.parameters().ToArray();
+        _optimizer = config.Optimizer.Kind switch
+        {
+            "adamw" => optim.AdamW(_parameters, config.Optimizer.LearningRate, config.Optimizer.Beta1, config.Optimizer.Beta2,
+                                   weight_decay: config.Optimizer.WeightDecay),
+            "sgd" => optim.SGD(_parameters, learningRate: config.Optimizer.LearningRate, momentum: config.Optimizer.Momentum,
+                               weight_decay: config.Optimizer.WeightDecay),
+            _ => throw new UserInputException($"{source}: optimizer.kind must be \"adamw\" or \"sgd\", got \"{config.Optimizer.Kind}\"."),
+        };
+        TotalSteps = config.Train.TokenBudget / ((long)config.Train.BatchSize * config.Train.Accumulation * _t);
+        if (TotalSteps < 1)
+            throw new UserInputException($"{source}: train.token_budget {config.Train.TokenBudget} is less than one step " +
+                                         $"({config.Train.BatchSize} × {config.Train.Accumulation} × {_t} tokens).");
+        _schedule = new LrSchedule(config.Optimizer.LearningRate, config.Optimizer.MinLearningRate, config.Optimizer.WarmupSteps, TotalSteps);
+
+        _weights = InitialWeights(source);
+        _rng = new Rng((ulong)config.Seed ^ 0xA11CE);
+        _acc = StatAccumulators.Empty(_k);
+        _seen = new long[_k];
+    }
+
+    public long TotalSteps { get; }
+    public Gpt Model => _model;
+    public IReadOnlyList<string> DomainNames => _names;
+    public string MetricsPath => Path.Combine(_runDir, "metrics.jsonl");
+
+    /// <summary>Trains until the token budget is spent (or <paramref name="stopAfterStep"/>, to simulate a kill).</summary>
+    public void Run(bool resume, long? stopAfterStep = null, Action<StepReport>? progress = null, CancellationToken ct = default)
+    {
+        Directory.CreateDirectory(_runDir);
+        var configNode = JsonSerializer.SerializeToNode(_cfg, ConfigLoader.Options)!.AsObject();
+        if (resume) Resume(configNode);
+        else StartFresh(configNode);
+
+        using var metrics = new StreamWriter(MetricsPath, append: true) { AutoFlush = true };
+        var timings = new StepTimings();
+        var clock = Stopwatch.StartNew();
+        long tokensAtStart = _tokens;
+        var c = _cfg.Train;
+        int gradStatsEvery = c.GradStatsEvery > 0 ? c.GradStatsEvery
+            : (_policy is { } pol && pol.Needs.HasFlag(PolicyNeeds.GradientSpread) ? Math.Max(1, pol.UpdateEvery) : 0);
+
+        while (_step < TotalSteps && (stopAfterStep is null || _step < stopAfterStep))
+        {
+            ct.ThrowIfCancellationRequested();
+            using var scope = NewDisposeScope();
+            timings.Reset();
+            timings.Start();
+            double lr = _schedule.At(_step);
+            foreach (var g in _optimizer.ParamGroups) g.LearningRate = lr;
+            _optimizer.zero_grad();
+            bool measureSpread = gradStatsEvery > 0 && (_step + 1) % gradStatsEvery == 0;
+            double objective = 0;
+            var stepLossSum = new double[_k];
+            var stepCount = new int[_k];
+            double[]? spread = null;
+            timings.Weighting += timings.Lap();
+
+            for (int micro = 0; micro < c.Accumulation; micro++)
+            {
+                // 1. batch: the stream allocates b_i per domain from the current sampling weights.
+                var batch = _stream.Next(_weights.SamplingWeights, c.BatchSize);
+                var (x, y) = ToTensors(batch);
+                timings.Data += timings.Lap();
+
+                // 2. scales s_i per the math contract; / accumulation so the step's gradient is their mean.
+                var scales = LossScales.Compute(_weights.Importance, _weights.LossWeights,
+                    batch.DomainCounts.Select(n => (double)n).ToArray(), _cfg.Weights.Mode)
+                    .Select(s => s / c.Accumulation).ToArray();
+                timings.Weighting += timings.Lap();
+
+                // 3. forward → per-sequence losses ℓ_j → Σ s_i ℓ_j.
+                var seq = WeightedLmLoss.SequenceLosses(_model.forward(x), y);
+                var loss = WeightedLmLoss.Combine(seq, batch.DomainIds, scales);
+                timings.Forward += timings.Lap();
+
+                // 4. per-domain train loss from the same forward (no extra pass) and, when due, gradient spread.
+                var seqValues = seq.detach().data<float>().ToArray();
+                for (int j = 0; j < seqValues.Length; j++) { stepLossSum[batch.DomainIds[j]] += seqValues[j]; stepCount[batch.DomainIds[j]]++; }
+                for (int i = 0; i < _k; i++) _seen[i] += batch.DomainCounts[i];
+                if (measureSpread && micro == 0) spread = GradientSpread.Estimate(seq, batch.DomainIds, _k, _parameters, _rng);
+                objective += loss.item<float>();
+                timings.Weighting += timings.Lap();
+
+                // 5. backward.
+                loss.backward();
+                timings.Backward += timings.Lap();
+            }
+
+            // 6. clip → step (the LR was set from the schedule above; its state is the step counter).
+            double gradNorm = _cfg.Optimizer.GradClip > 0
+                ? nn.utils.clip_grad_norm_(_parameters, _cfg.Optimizer.GradClip)
+                : double.NaN;
+            _optimizer.step();
+            _step++;
+            _tokens += (long)c.BatchSize * c.Accumulation * _t;
+            timings.Optimizer += timings.Lap();
+
+            // 7. statistics and policy update.
+            var trainLoss = new double[_k];
+            for (int i = 0; i < _k; i++) trainLoss[i] = stepCount[i] > 0 ? stepLossSum[i] / stepCount[i] : double.NaN;
+            Accumulate(stepLossSum, stepCount, trainLoss, spread);
+            var weightsBefore = _weights;
+            EvalResult? eval = null;
+            timings.Weighting += timings.Lap();
+            if (_policy is not null && _policy.UpdateEvery > 0 && _step % _policy.UpdateEvery == 0)
+            {
+                if (_policy.Needs.HasFlag(PolicyNeeds.HeldOutLoss) || _policy.Needs.HasFlag(PolicyNeeds.LossVariance))
+                {
+                    eval = Evaluate();
+                    timings.Eval += timings.Lap();
+                }
+                _weights = _policy.Update(_step, Statistics(eval), _weights).Validated($"policy '{_policy.Name}'");
+                ResetStats();
+                timings.Weighting += timings.Lap();
+            }
+
+            // 8. eval on held-out data at intervals and at the end.
+            if (eval is null && (_step % c.EvalEvery == 0 || _step == TotalSteps))
+            {
+                eval = Evaluate();
+                timings.Eval += timings.Lap();
+            }
+
+            // 9. log.
+            bool changed = !SameWeights(weightsBefore, _weights);
+            if (_step % c.LogEvery == 0 || eval is not null || changed || _step == TotalSteps)
+                metrics.WriteLine(MetricsLine(lr, objective, trainLoss, gradNorm, spread, eval, changed, timings));
+
+            // 10. checkpoint.
+            if (_step % c.CheckpointEvery == 0 || _step == TotalSteps)
+            {
+                metrics.Flush();
+                Checkpoint.Save(_runDir, _model, _optimizer, CaptureState(configNode), c.KeepCheckpoints);
+                timings.Checkpoint += timings.Lap();
+            }
+
+            double seconds = clock.Elapsed.TotalSeconds;
+            progress?.Invoke(new StepReport(_step, TotalSteps, _tokens, seconds > 0 ? (_tokens - tokensAtStart) / seconds : 0,
+                                            lr, objective, _names, trainLoss, eval?.Mean));
+        }
+    }
+
+    // ---- pieces of the loop ----
+
+    private (Tensor X, Tensor Y) ToTensors(SequenceBatch batch)
+    {
+        if (batch.SequenceLength != _t)
+            throw new UserInputException($"data sequences have {batch.SequenceLength} tokens but model.sequence_length is {_t}.");
+        int b = batch.BatchSize, w = _t + 1;
+        var all = tensor(batch.Tokens, dtype: ScalarType.Int64).view(b, w);
+        return (all[.., ..^1].contiguous(), all[.., 1..].contiguous());
+    }
+
+    /// <summary>Per-domain held-out loss: the first eval_sequences of each domain, always the same ones.</summary>
+    public EvalResult Evaluate()
+    {
+        _model.eval();
+        var mean = new double[_k];
+        var variance = new double[_k];
+        using (no_grad())
+        {
+            var buffer = new int[_cfg.Train.BatchSize * (_t + 1)];
+            for (int i = 0; i < _k; i++)
+            {
+                var d = _heldOut[i];
+                long n = Math.Min(_cfg.Train.EvalSequences, d.Count);
+                var losses = new List<double>();
+                for (long start = 0; start < n; start += _cfg.Train.BatchSize)
+                {
+                    using var scope = NewDisposeScope();
+                    int rows = (int)Math.Min(_cfg.Train.BatchSize, n - start);
+                    for (int r = 0; r < rows; r++) d.CopySequence(start + r, buffer.AsSpan(r * (_t + 1), _t + 1));
+                    var all = tensor(buffer.AsSpan(0, rows * (_t + 1)).ToArray(), dtype: ScalarType.Int64).view(rows, _t + 1);
+                    var seq = WeightedLmLoss.SequenceLosses(_model.forward(all[.., ..^1]), all[.., 1..]);
+                    losses.AddRange(seq.data<float>().ToArray().Select(v => (double)v));
+                }
+                mean[i] = losses.Average();
+                variance[i] = losses.Count > 1 ? losses.Sum(v => (v - mean[i]) * (v - mean[i])) / (losses.Count - 1) : 0;
+            }
+        }
+        _model.train();
+        double piSum = _weights.Importance.Sum();
+        double piLoss = Enumerable.Range(0, _k).Sum(i => _weights.Importance[i] * mean[i]) / piSum;
+        return new EvalResult(mean, variance, piLoss);
+    }
+
+    private void Accumulate(double[] lossSum, int[] count, double[] trainLoss, double[]? spread)
+    {
+        for (int i = 0; i < _k; i++)
+        {
+            _acc.LossSum[i] += lossSum[i];
+            _acc.LossCount[i] += count[i];
+            if (count[i] > 0) _acc.LossSquareSum[i] += count[i] * trainLoss[i] * trainLoss[i];
+            // One split is a noisy estimate: average those since the last update; the VA policy smooths across
+            // updates with its own EMA (VaConfig.Ema), so we do not smooth twice.
+            if (spread is not null && double.IsFinite(spread[i])) { _acc.SpreadSquareSum[i] += spread[i]; _acc.SpreadCount[i]++; }
+        }
+    }
+
+    private void ResetStats()
+    {
+        Array.Clear(_acc.LossSum);
+        Array.Clear(_acc.LossSquareSum);
+        Array.Clear(_acc.LossCount);
+        Array.Clear(_acc.SpreadSquareSum);
+        Array.Clear(_acc.SpreadCount);
+    }
+
+    /// <summary>
+    /// What the policy sees: held-out loss mean/variance when it asked for them (else the mean and between-sequence
+    /// variance of the training losses since its last update — what EXP3 uses as reward), and gradient spread v_i.
+    /// </summary>
+    private DomainStatistics Statistics(EvalResult? eval)
+    {
+        var trainMean = new double[_k];
+        var trainVar = new double[_k];
+        for (int i = 0; i < _k; i++)
+        {
+            long n = _acc.LossCount[i];
+            trainMean[i] = n > 0 ? _acc.LossSum[i] / n : double.NaN;
+            // Per-step means stand in for per-sequence values here (sum of b·mean²), a lower bound on the variance.
+            trainVar[i] = n > 1 ? Math.Max(0, (_acc.LossSquareSum[i] - n * trainMean[i] * trainMean[i]) / (n - 1)) : double.NaN;
+        }
+        return new DomainStatistics
+        {
+            Sizes = _sizes,
+            LossMean = eval?.Mean ?? trainMean,
+            LossVariance = eval?.Variance ?? trainVar,
+            // NaN marks a domain not measured in this window; policies keep their previous estimate for it.
+            GradientSpread = _acc.SpreadSquareSum.Select((s, i) => _acc.SpreadCount[i] > 0 ? Math.Sqrt(s / _acc.SpreadCount[i]) : double.NaN).ToArray(),
+        };
+    }
+
+    private string MetricsLine(double lr, double objective, double[] trainLoss, double gradNorm, double[]? spread,
+                               EvalResult? eval, bool weightsChanged, StepTimings t)
+    {
+        double seenTotal = _seen.Sum();
+        var line = new JsonObject
+        {
+            ["step"] = _step,
+            ["tokens"] = _tokens,
+            ["lr"] = lr,
+            ["loss"] = objective,
+            ["train_loss"] = Arr(trainLoss),
+            ["grad_norm"] = gradNorm,
+            // Packed sequences all hold T tokens, so the realized token share equals the sequence share; both are
+            // logged so that variable-length data (or padding) later does not silently change the meaning.
+            ["seq_share"] = Arr(_seen.Select(s => s / seenTotal).ToArray()),
+            ["token_share"] = Arr(_seen.Select(s => s * (double)_t / (seenTotal * _t)).ToArray()),
+            ["importance"] = Arr(_weights.Importance),
+            ["loss_weights"] = Arr(_weights.LossWeights),
+            ["sampling_weights"] = Arr(_weights.SamplingWeights),
+            ["weights_changed"] = weightsChanged,
+        };
+        if (spread is not null) line["grad_spread_sq"] = Arr(spread);
+        if (eval is not null)
+        {
+            line["val_loss"] = Arr(eval.Mean);
+            line["val_ppl"] = Arr(eval.Mean.Select(Math.Exp).ToArray());
+            line["val_pi_loss"] = eval.PiWeightedLoss;
+        }
+        line["time_ms"] = new JsonObject
+        {
+            ["data"] = t.Data, ["forward"] = t.Forward, ["backward"] = t.Backward, ["optimizer"] = t.Optimizer,
+            ["weighting"] = t.Weighting, ["eval"] = t.Eval,
+        };
+        return line.ToJsonString();
+    }
+
+    private static JsonArray Arr(double[] v) => new(v.Select(x => (JsonNode?)JsonValue.Create(double.IsFinite(x) ? x : (double?)null)).ToArray());
+
+    private static bool SameWeights(MixtureWeights a, MixtureWeights b) =>
+        a.LossWeights.SequenceEqual(b.LossWeights) && a.SamplingWeights.SequenceEqual(b.SamplingWeights) && a.Importance.SequenceEqual(b.Importance);
+
+    // ---- set-up, checkpoints, resume ----
+
+    private MixtureWeights InitialWeights(string source)
+    {
+        var w = _cfg.Weights;
+        var importance = w.Importance ?? DomainVector.Uniform(_k);
+        DomainVector.Validate(importance, _k, $"{source}: weights.importance");
+        // π is a distribution over domains (the policies normalise it too), so losses are comparable across runs.
+        importance = DomainVector.Normalize(importance);
+        var weights = _policy is not null
+            ? _policy.Initial(_sizes, importance)
+            : new MixtureWeights(importance, w.LossWeights ?? Enumerable.Repeat(1.0, _k).ToArray(), w.SamplingWeights ?? DomainVector.Uniform(_k));
+        if (_policy is not null && w.LossWeights is not null) weights = weights.WithLossWeights(w.LossWeights);
+        if (_policy is not null && w.SamplingWeights is not null) weights = weights.WithSamplingWeights(w.SamplingWeights);
+        return weights.Validated(source + ": weights");
+    }
+
+    private void Validate(LmRunConfig config, string source)
+    {
+        config.Model.Validated(source);
+        foreach (var d in _stream.Domains.Concat(_heldOut))
+        {
+            if (d.SequenceLength < config.Model.SequenceLength)
+                throw new UserInputException($"{source}: model.sequence_length {config.Model.SequenceLength} is longer than domain '{d.Name}''s sequences ({d.SequenceLength} tokens).");
+            if (d.SequenceLength > config.Model.SequenceLength)
+                throw new UserInputException($"{source}: domain '{d.Name}' has sequences of {d.SequenceLength} tokens, over model.sequence_length {config.Model.SequenceLength}.");
+        }
+        if (_heldOut.Count != _k) throw new ArgumentException("one held-out set per domain is required.");
+        foreach (var (d, part) in _stream.Domains.Select(d => (d, "training")).Concat(_heldOut.Select(d => (d, "held-out"))))
+            if (d.Count < 1)
+                throw new UserInputException($"{source}: domain '{d.Name}' has no complete {part} sequence of model.sequence_length + 1 = " +
+                                             $"{config.Model.SequenceLength + 1} tokens; the sequence length is over what this data holds.");
+        var c = config.Train;
+        if (c.BatchSize < 1) throw new UserInputException($"{source}: train.batch_size must be at least 1.");
+        if (c.Accumulation < 1) throw new UserInputException($"{source}: train.accumulation must be at least 1.");
+        if (c.EvalEvery < 1 || c.LogEvery < 1 || c.CheckpointEvery < 1)
+            throw new UserInputException($"{source}: train.eval_every, log_every and checkpoint_every must be at least 1.");
+        if (c.KeepCheckpoints < 1) throw new UserInputException($"{source}: train.keep_checkpoints must be at least 1.");
+        if (config.Weights.Mode == GradientMode.Decoupled && config.Weights.MinPerDomain < 1)
+            throw new UserInputException($"{source}: weights.min_per_domain must be ≥ 1 in decoupled mode (an absent domain cannot be importance-corrected).");
+    }
+
+    private void StartFresh(JsonObject configNode)
+    {
+        if (Checkpoint.List(_runDir).Count > 0 || File.Exists(MetricsPath))
+            throw new UserInputException($"{_runDir}: run folder already holds a run; pass --resume to continue it or choose another --out.");
+        AtomicFile.WriteAllText(Path.Combine(_runDir, "config.json"), configNode.ToJsonString(ConfigLoader.Options));
+        AtomicFile.WriteAllText(Path.Combine(_runDir, "domains.json"), new JsonArray(_names.Select(n => (JsonNode?)n).ToArray()).ToJsonString());
+    }
+
+    /// <summary>
+    /// Restores the latest checkpoint. Everything is checked before anything is changed on disk: a corrupt or
+    /// mismatched checkpoint, or a changed config, stops here with the checkpoints and metrics untouched.
+    /// </summary>
+    private void Resume(JsonObject configNode)
+    {
+        var all = Checkpoint.List(_runDir);
+        if (all.Count == 0) throw new UserInputException($"{_runDir}: no checkpoint to resume from.");
+        string dir = all[^1];
+        var state = Checkpoint.ReadState(dir);
+        var diff = Checkpoint.Differences(state.Config, configNode);
+        if (diff.Count > 0)
+            throw new UserInputException($"{dir}: the config changed since this checkpoint ({string.Join(", ", diff)}); " +
+                                         "resume with the original config or start a new run folder.");
+        if (state.Weights.DomainCount != _k || state.SequencesSeen.Length != _k)
+            throw new UserInputException($"{dir}: checkpoint has {state.Weights.DomainCount} domains but the data has {_k}.");
+        Checkpoint.LoadTensors(dir, _model, _optimizer);
+        _stream.LoadState(state.Stream);
+        if (_policy is not null && state.Policy is not null) _policy.LoadState(state.Policy);
+        _step = state.Step;
+        _tokens = state.Tokens;
+        _weights = state.Weights;
+        _rng = Rng.FromState(state.Rng);
+        _acc = state.Stats;
+        _seen = state.SequencesSeen;
+
+        // Metrics written after the checkpoint belong to the lost part of the run: drop them so the log reads as
+        // one uninterrupted run.
+        if (File.Exists(MetricsPath))
+        {
+            var kept = File.ReadLines(MetricsPath)
+                .Where(l => l.Length > 0 && (JsonNode.Parse(l)?["step"]?.GetValue<long>() ?? long.MaxValue) <= _step)
+                .Select(l => l + "\n");
+            AtomicFile.WriteAllText(MetricsPath, string.Concat(kept));
+        }
+    }
+
+    private TrainerState CaptureState(JsonObject configNode) => new()
+    {
+        Config = (JsonObject)configNode.DeepClone(),
+        Step = _step,
+        Tokens = _tokens,
+        Weights = _weights,
+        Stream = _stream.SaveState(),
+        Policy = _policy?.SaveState(),
+        Rng = _rng.State,
+        Stats = _acc.Copy(),
+        SequencesSeen = (long[])_seen.Clone(),
+    };
+
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        _model.Dispose();
+    }
+}
+
+/// <summary>Per-domain held-out loss (mean and between-sequence variance) and the π-weighted target loss.</summary>
+public sealed record EvalResult(double[] Mean, double[] Variance, double PiWeightedLoss);

@@ -1,0 +1,75 @@
+using System.Text.Json.Nodes;
+
+namespace TorchMixing.Weighting;
+
+/// <summary>
+/// Online Data Mixing (Albalak et al. 2023): EXP3 over domains with the training loss as reward, a baseline
+/// beyond the paper. With K domains and update count t:
+///   ε_t = min(1/K, √(ln K / (K·t))),
+///   R̂_i ← γ·R̂_i + (1 − γ)·L_i / p_i          (importance-weighted reward, as in ODM),
+///   p_i = (1 − K·ε_t)·softmax(ε_{t−1}·R̂)_i + ε_t.
+/// ODM draws one domain per batch; our batches mix all domains, so every domain is observed at every update. We
+/// keep ODM's 1/p_i weighting anyway (the baseline users know), where it acts as an exploration bonus for rarely
+/// sampled domains. Sets the sampling weights: in decoupled mode that moves only the gradient variance, in
+/// classic mode it moves the objective — comparing the two is what the run matrix is for.
+/// </summary>
+public sealed class OnlineMixingPolicy : IWeightPolicy
+{
+    private double[] _reward = [];
+    private long _t;
+    private double _previousEpsilon;
+
+    public OnlineMixingPolicy(int updateEvery = 1, double smoothing = 0.9)
+    {
+        if (updateEvery < 1) throw new UserInputException($"policy.update_every must be at least 1, got {updateEvery}.");
+        if (smoothing < 0 || smoothing >= 1) throw new UserInputException($"policy.smoothing must be in [0, 1), got {smoothing}.");
+        UpdateEvery = updateEvery;
+        Smoothing = smoothing;
+    }
+
+    public double Smoothing { get; }
+    public string Name => "exp3";
+    public PolicyNeeds Needs => PolicyNeeds.None;
+    public int UpdateEvery { get; }
+
+    public MixtureWeights Initial(long[] sizes, double[] importance)
+    {
+        int k = sizes.Length;
+        _reward = new double[k];
+        _t = 0;
+        _previousEpsilon = 1.0 / k;
+        return new MixtureWeights(importance, Enumerable.Repeat(1.0, k).ToArray(), DomainVector.Uniform(k));
+    }
+
+    public MixtureWeights Update(long step, DomainStatistics stats, MixtureWeights current)
+    {
+        var loss = stats.LossMean ?? throw new InvalidOperationException("EXP3 needs the per-domain training loss.");
+        int k = _reward.Length;
+        var p = DomainVector.Normalize(current.SamplingWeights);
+        for (int i = 0; i < k; i++)
+            if (!double.IsNaN(loss[i]) && p[i] > 0)
+                _reward[i] = Smoothing * _reward[i] + (1 - Smoothing) * loss[i] / p[i];
+        _t++;
+        double eps = Math.Min(1.0 / k, Math.Sqrt(Math.Log(k) / (k * (double)_t)));
+        double max = _reward.Max();
+        var e = _reward.Select(r => Math.Exp(_previousEpsilon * (r - max))).ToArray();
+        double sum = e.Sum();
+        var next = e.Select(v => (1 - k * eps) * v / sum + eps).ToArray();
+        _previousEpsilon = eps;
+        return current.WithSamplingWeights(next);
+    }
+
+    public JsonObject SaveState() => new()
+    {
+        ["reward"] = new JsonArray(_reward.Select(v => (JsonNode?)v).ToArray()),
+        ["t"] = _t,
+        ["previous_epsilon"] = _previousEpsilon,
+    };
+
+    public void LoadState(JsonObject state)
+    {
+        _reward = state["reward"]!.AsArray().Select(n => n!.GetValue<double>()).ToArray();
+        _t = state["t"]!.GetValue<long>();
+        _previousEpsilon = state["previous_epsilon"]!.GetValue<double>();
+    }
+}

@@ -1,0 +1,86 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using TorchMixing.Cli;
+using TorchMixing.Cli.Commands;
+using TorchMixing.Reporting;
+
+namespace TorchMixing.Tests.Language;
+
+public class LmCliAndReportTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "tm-lmcli-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
+    }
+
+    private static (int Code, string Err) Cli(params string[] args)
+    {
+        var root = new RootCommand("t") { TrainCommand.Create(), CompareCommand.Create() };
+        var err = new StringWriter();
+        int code = CliHost.Run(root, args, new StringWriter(), err);
+        return (code, err.ToString());
+    }
+
+    [Fact]
+    public void MissingConfigFileIsAUserError()
+    {
+        var (code, err) = Cli("train", "--config", "/nonexistent/lm.json");
+        Assert.Equal(2, code);
+        Assert.Equal("error: /nonexistent/lm.json: config file not found.", err.Trim());
+    }
+
+    [Fact]
+    public void HeadsNotDividingWidthIsAUserErrorNamingTheFile()
+    {
+        Directory.CreateDirectory(_root);
+        string cfg = Path.Combine(_root, "bad.json");
+        File.WriteAllText(cfg, """{ "model": { "width": 30, "heads": 4 } }""");
+        var (code, err) = Cli("train", "--config", cfg, "--out", Path.Combine(_root, "run"));
+        Assert.Equal(2, code);
+        Assert.Contains(cfg, err);
+        Assert.Contains("model.width 30 must be a positive multiple of model.heads 4", err);
+        Assert.False(Directory.Exists(Path.Combine(_root, "run", "checkpoints")));
+    }
+
+    [Fact]
+    public void CompareOfAMissingFolderIsAUserError()
+    {
+        var (code, err) = Cli("compare", Path.Combine(_root, "nope"));
+        Assert.Equal(2, code);
+        Assert.Contains("run folder not found", err);
+    }
+
+    /// <summary>
+    /// The gradient-noise column against the formula written out by hand: decoupled stratified batches have
+    /// tr Var[g] = Σ π_i² w_i² v_i² / b_i with b_i = B·p_i (design.md §2); classic: Σ w_i² b_i v_i² / B².
+    /// </summary>
+    [Theory]
+    [InlineData("decoupled")]
+    [InlineData("classic")]
+    public void GradientNoiseFigureMatchesTheVarianceFormula(string mode)
+    {
+        string dir = Path.Combine(_root, "run-" + mode);
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "config.json"),
+            $$"""{ "name": "x", "seed": 0, "train": { "batch_size": 10, "accumulation": 2 }, "weights": { "mode": "{{mode}}" } }""");
+        File.WriteAllText(Path.Combine(dir, "domains.json"), """["a","b"]""");
+        File.WriteAllLines(Path.Combine(dir, "metrics.jsonl"),
+        [
+            """{"step":1,"tokens":10,"grad_spread_sq":[2.0,8.0],"importance":[0.25,0.75],"loss_weights":[2,1],"sampling_weights":[0.4,0.6],"val_loss":[1,2],"val_pi_loss":1.75}""",
+            """{"step":2,"tokens":20,"grad_spread_sq":[4.0,null],"importance":[0.25,0.75],"loss_weights":[2,1],"sampling_weights":[0.4,0.6],"val_loss":[1,2],"val_pi_loss":1.75}""",
+        ]);
+        var run = RunMetrics.Load(dir);
+        double[] v2 = [3.0, 8.0], pi = [0.25, 0.75], w = [2, 1], b = [8, 12];
+        double expected = mode == "decoupled"
+            ? Enumerable.Range(0, 2).Sum(i => pi[i] * pi[i] * w[i] * w[i] * v2[i] / b[i])
+            : Enumerable.Range(0, 2).Sum(i => w[i] * w[i] * b[i] * v2[i] / (20.0 * 20.0));
+        Assert.Equal(expected, RunComparison.GradientNoise(run), 12);
+
+        var cmp = RunComparison.Build([dir]);
+        Assert.Single(cmp.Rows);
+        Assert.Equal(1.75, cmp.Rows[0].PiLoss.Mean, 12);
+        Assert.True(cmp.WritePlots(Path.Combine(_root, "plots")).All(File.Exists));
+    }
+}
