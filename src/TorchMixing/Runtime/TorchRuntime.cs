@@ -5,23 +5,14 @@ namespace TorchMixing.Runtime;
 /// <summary>One place that prepares libtorch for a run: thread count, seed, device.</summary>
 public static class TorchRuntime
 {
-    private static readonly object Gate = new();
-    private static bool _threadsSet;
-
     /// <summary>
-    /// Sets libtorch's intra-op threads (default: all cores) once per process and returns the device to use.
-    /// Interop threads can only be set before the first parallel op, so this must run early.
+    /// Sets libtorch's intra-op threads (null: all cores) and returns the device to use. Intra-op threads may change
+    /// between runs of one process (the demo runs tiny linear models on one thread, then a GPT on all cores).
     /// </summary>
     public static torch.Device Initialize(int? threads = null, string device = "cpu")
     {
-        lock (Gate)
-        {
-            if (!_threadsSet)
-            {
-                torch.set_num_threads(threads ?? Environment.ProcessorCount);
-                _threadsSet = true;
-            }
-        }
+        int wanted = threads ?? Environment.ProcessorCount;
+        if (torch.get_num_threads() != wanted) torch.set_num_threads(wanted);
         if (device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) && !torch.cuda.is_available())
             throw new UserInputException($"device '{device}' requested but CUDA is not available in this build (CPU-only TorchSharp).");
         return torch.device(device);
