@@ -36,7 +36,7 @@ public static class DemoCommand
     private static int Run(int steps, long seed)
     {
         if (steps < 1) throw new UserInputException("--steps must be at least 1.");
-        TorchRuntime.Initialize(threads: 1);   // tiny tensors: one thread is much faster than two busy ones (docs/benchmarks-study.md)
+        TorchRuntime.Initialize(threads: 1);   // tiny tensors: one thread is much faster than two busy ones (docs/benchmarks.md)
         const int d = 10, n = 2000, batch = 32;
         double[] sigma = [0.1, 1.0];
         var rng = new Rng((ulong)seed);
