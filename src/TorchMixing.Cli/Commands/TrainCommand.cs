@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
 using TorchMixing.Config;
+using TorchMixing.Data;
 using TorchMixing.Reporting;
 using TorchMixing.Runtime;
 using TorchMixing.Training;
@@ -37,6 +38,10 @@ public static class TrainCommand
         using var trainer = LmRun.CreateTrainer(cfg, runDir, configPath);
         Terminal.Info($"{cfg.Name}: {trainer.Model.Config.ParameterCount():N0} parameters, {trainer.TotalSteps} steps, " +
                       $"domains {string.Join(", ", trainer.DomainNames)} → {runDir}");
+        if (trainer.Plan is { } plan)
+            Terminal.Table($"Planned mixture for {plan.TotalSequences:N0} sequences at the starting sampling weights" +
+                           (cfg.Weights.Policy is null ? "" : " (an adaptive policy may move them)"),
+                           MixturePlan.Headers, plan.Rows());
 
         if (Terminal.IsInteractive)
         {
@@ -61,6 +66,8 @@ public static class TrainCommand
             });
         }
 
+        if (trainer.DataUsage is { } usage)
+            Terminal.Table("Realized mixture", DomainUsage.Headers, usage.Select(u => u.ToRow()));
         RunReport.Write(runDir);
         Terminal.Info($"wrote {Path.Combine(runDir, "summary.md")} and plots.");
         return 0;

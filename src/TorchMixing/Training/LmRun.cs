@@ -1,5 +1,6 @@
 using TorchMixing.Data;
 using TorchMixing.Tokenization;
+using TorchMixing.Weighting;
 
 namespace TorchMixing.Training;
 
@@ -12,37 +13,65 @@ public static class LmRun
     public static LmTrainer CreateTrainer(LmRunConfig config, string runDirectory, string source)
     {
         var model = config.Model.Validated(source);
-        var (train, heldOut) = config.Data.Source switch
+        var (train, heldOut, limits) = config.Data.Source switch
         {
             "synthetic" => Synthetic(config, source),
             "catalog" => Catalog(config, source),
             _ => throw new UserInputException($"{source}: data.source must be \"synthetic\" or \"catalog\", got \"{config.Data.Source}\"."),
         };
-        var stream = new MixtureSampler(train, new MixtureSamplerOptions
+        var options = limits with
         {
             Allocation = config.Weights.Allocation,
             MinPerDomain = config.Weights.MinPerDomain,
             Seed = (ulong)config.Seed,
-        });
+        };
+        var stream = new MixtureSampler(train, options);
         var policy = LmPolicyFactory.Create(config.Weights.Policy, source);
-        return new LmTrainer(config, stream, heldOut, policy, runDirectory, source);
+        var trainer = new LmTrainer(config, stream, heldOut, policy, runDirectory, source);
+        try
+        {
+            trainer.Plan = Plan(config, trainer, stream);
+        }
+        catch
+        {
+            trainer.Dispose();
+            throw;
+        }
+        return trainer;
     }
 
-    private static (IReadOnlyList<IDomainSequences>, IReadOnlyList<IDomainSequences>) Synthetic(LmRunConfig config, string source)
+    /// <summary>
+    /// The planned mixture for the run's token budget at its starting sampling weights (sequences, tokens and epochs
+    /// per domain), refused with a clear message when it would break a domain's max_epochs / stop policy /
+    /// max_fraction — before any step is taken, instead of silently over-repeating a small domain. Adaptive policies
+    /// move p during the run; the sampler enforces the same limits then and the realized usage is reported at the end.
+    /// </summary>
+    private static MixturePlan Plan(LmRunConfig config, LmTrainer trainer, MixtureSampler stream)
+    {
+        var plan = MixturePlan.Create(stream.Domains, trainer.Weights.SamplingWeights, TrainedTokens(config, trainer),
+            stream.Options.Unit, stream.Options.LimitsFor);
+        plan.EnsureFeasible();
+        return plan;
+    }
+
+    private static long TrainedTokens(LmRunConfig config, LmTrainer trainer) =>
+        trainer.TotalSteps * config.Train.BatchSize * config.Train.Accumulation * config.Model.SequenceLength;
+
+    private static (IReadOnlyList<IDomainSequences>, IReadOnlyList<IDomainSequences>, MixtureSamplerOptions) Synthetic(LmRunConfig config, string source)
     {
         if (config.Data.HeldOutFraction is <= 0 or >= 1)
             throw new UserInputException($"{source}: data.held_out_fraction must be in (0, 1), got {config.Data.HeldOutFraction}.");
         var domains = MarkovCorpus.Build(config.Data.Synthetic, config.Model.VocabSize, config.Model.SequenceLength,
                                             config.Data.Synthetic.Seed, $"{source}: data.synthetic");
         var split = domains.Select(d => SequenceRange.Split(d, config.Data.HeldOutFraction)).ToArray();
-        return (split.Select(s => s.Train).ToArray(), split.Select(s => s.HeldOut).ToArray());
+        return (split.Select(s => s.Train).ToArray(), split.Select(s => s.HeldOut).ToArray(), new MixtureSamplerOptions());
     }
 
     /// <summary>
     /// The bundled (or any) corpora through the data pipeline: Parquet → tokenizer → token cache (built once, then
     /// memory-mapped). The cache applies T at read time, so the model's sequence length decides the packing.
     /// </summary>
-    private static (IReadOnlyList<IDomainSequences>, IReadOnlyList<IDomainSequences>) Catalog(LmRunConfig config, string source)
+    private static (IReadOnlyList<IDomainSequences>, IReadOnlyList<IDomainSequences>, MixtureSamplerOptions) Catalog(LmRunConfig config, string source)
     {
         string path = config.Data.Catalog ?? throw new UserInputException($"{source}: data.catalog (a catalog file, e.g. data/catalog.json) is required when data.source is \"catalog\".");
         var catalog = DataCatalog.Load(path, [$"sequence_length={config.Model.SequenceLength}"]);
@@ -58,6 +87,7 @@ public static class LmRun
             throw new UserInputException($"{source}: model.vocab_size {config.Model.VocabSize} is smaller than the {catalog.Tokenizer} tokenizer's vocabulary ({tokenizer.VocabSize}).");
         // The memory-mapped files stay open for the process's life (a run is one process); the OS reclaims them.
         var corpora = catalog.Domains.Select(d => TokenCache.Open(catalog, d, tokenizer)).ToList();
-        return (corpora.Select(c => (IDomainSequences)c.Train).ToArray(), corpora.Select(c => (IDomainSequences)c.HeldOut).ToArray());
+        return (corpora.Select(c => (IDomainSequences)c.Train).ToArray(), corpora.Select(c => (IDomainSequences)c.HeldOut).ToArray(),
+                MixtureSamplerOptions.ForCatalog(catalog));
     }
 }

@@ -81,6 +81,15 @@ public sealed class LmTrainer : IDisposable
 
     public long TotalSteps { get; }
     public Gpt Model => _model;
+
+    /// <summary>The current weights (π, w, p): the initial ones before <see cref="Run"/>, the latest after.</summary>
+    public MixtureWeights Weights => _weights;
+
+    /// <summary>The planned mixture at the starting weights (set by <see cref="LmRun"/>, which refuses infeasible plans).</summary>
+    public MixturePlan? Plan { get; internal set; }
+
+    /// <summary>Realized epochs and shares per domain so far, when the stream is the data pipeline's sampler.</summary>
+    public IReadOnlyList<DomainUsage>? DataUsage => (_stream as MixtureSampler)?.Usage();
     public IReadOnlyList<string> DomainNames => _names;
     public string MetricsPath => Path.Combine(_runDir, "metrics.jsonl");
 
