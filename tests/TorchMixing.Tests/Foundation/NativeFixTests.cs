@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using TorchMixing.Tests.Data;
 
 namespace TorchMixing.Tests.Foundation;
 
@@ -8,13 +9,6 @@ namespace TorchMixing.Tests.Foundation;
 /// </summary>
 public class NativeFixTests
 {
-    private static string RepoRoot()
-    {
-        var d = new DirectoryInfo(AppContext.BaseDirectory);
-        while (d is not null && !File.Exists(Path.Combine(d.FullName, "TorchMixing.sln"))) d = d.Parent;
-        return d?.FullName ?? throw new InvalidOperationException("repository root not found");
-    }
-
     private static string PackageCopy() => Path.Combine(
         Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages"),
         "torchsharp", "0.107.0", "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
@@ -41,7 +35,7 @@ public class NativeFixTests
         string so = Path.Combine(dir, "libLibTorchSharp.so");
         File.Copy(PackageCopy(), so);
         byte[] original = File.ReadAllBytes(so);
-        string script = Path.Combine(RepoRoot(), "build", "weaken-glibcxx.sh");
+        string script = Path.Combine(RepoPaths.Root, "build", "weaken-glibcxx.sh");
 
         Sh("bash", script, dir);
         byte[] once = File.ReadAllBytes(so);
