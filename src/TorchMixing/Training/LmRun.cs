@@ -30,7 +30,7 @@ public static class LmRun
         var trainer = new LmTrainer(config, stream, heldOut, policy, runDirectory, source);
         try
         {
-            trainer.Plan = Plan(config, trainer, stream);
+            trainer.Plan = Plan(trainer, stream);
         }
         catch
         {
@@ -46,16 +46,13 @@ public static class LmRun
     /// max_fraction — before any step is taken, instead of silently over-repeating a small domain. Adaptive policies
     /// move p during the run; the sampler enforces the same limits then and the realized usage is reported at the end.
     /// </summary>
-    private static MixturePlan Plan(LmRunConfig config, LmTrainer trainer, MixtureSampler stream)
+    private static MixturePlan Plan(LmTrainer trainer, MixtureSampler stream)
     {
-        var plan = MixturePlan.Create(stream.Domains, trainer.Weights.SamplingWeights, TrainedTokens(config, trainer),
+        var plan = MixturePlan.Create(stream.Domains, trainer.Weights.SamplingWeights, trainer.TotalSteps * trainer.TokensPerStep,
             stream.Options.Unit, stream.Options.LimitsFor);
         plan.EnsureFeasible();
         return plan;
     }
-
-    private static long TrainedTokens(LmRunConfig config, LmTrainer trainer) =>
-        trainer.TotalSteps * config.Train.BatchSize * config.Train.Accumulation * config.Model.SequenceLength;
 
     private static (IReadOnlyList<IDomainSequences>, IReadOnlyList<IDomainSequences>, MixtureSamplerOptions) Synthetic(LmRunConfig config, string source)
     {

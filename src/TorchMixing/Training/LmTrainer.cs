@@ -67,7 +67,8 @@ public sealed class LmTrainer : IDisposable
                                weight_decay: config.Optimizer.WeightDecay),
             _ => throw new UserInputException($"{source}: optimizer.kind must be \"adamw\" or \"sgd\", got \"{config.Optimizer.Kind}\"."),
         };
-        TotalSteps = config.Train.TokenBudget / ((long)config.Train.BatchSize * config.Train.Accumulation * _t);
+        TokensPerStep = (long)config.Train.BatchSize * config.Train.Accumulation * _t;
+        TotalSteps = config.Train.TokenBudget / TokensPerStep;
         if (TotalSteps < 1)
             throw new UserInputException($"{source}: train.token_budget {config.Train.TokenBudget} is less than one step " +
                                          $"({config.Train.BatchSize} × {config.Train.Accumulation} × {_t} tokens).");
@@ -80,6 +81,9 @@ public sealed class LmTrainer : IDisposable
     }
 
     public long TotalSteps { get; }
+
+    /// <summary>Trained tokens (targets) per optimizer step: batch × accumulation × T.</summary>
+    public long TokensPerStep { get; }
     public Gpt Model => _model;
 
     /// <summary>The current weights (π, w, p): the initial ones before <see cref="Run"/>, the latest after.</summary>
@@ -162,7 +166,7 @@ public sealed class LmTrainer : IDisposable
                 : double.NaN;
             _optimizer.step();
             _step++;
-            _tokens += (long)c.BatchSize * c.Accumulation * _t;
+            _tokens += TokensPerStep;
             timings.Optimizer += timings.Lap();
 
             // 7. statistics and policy update.
