@@ -142,22 +142,31 @@ public sealed class LmTrainer : IDisposable
                     .Select(s => s / c.Accumulation).ToArray();
                 timings.Weighting += timings.Lap();
 
-                // 3. forward → per-sequence losses ℓ_j → Σ s_i ℓ_j.
-                var seq = WeightedLmLoss.SequenceLosses(_model.forward(x), y);
-                var loss = WeightedLmLoss.Combine(seq, batch.DomainIds, scales);
-                timings.Forward += timings.Lap();
+                // 3–5. forward → per-sequence losses ℓ_j → Σ s_i ℓ_j → backward. When the gradient spread is due, the same
+                // forward and backward run as row slices that also yield v̂_i (GradientSpread: no extra pass).
+                float[] seqValues;
+                if (measureSpread && micro == 0)
+                {
+                    var halves = GradientSpread.DrawHalves(batch.DomainIds, scales, _rng);
+                    var pass = GradientSpread.ForwardBackward(_model.forward, x, y, batch.DomainIds, scales, halves, _parameters, timings);
+                    (seqValues, spread) = (pass.SequenceLosses, pass.SpreadSquared);
+                    objective += pass.Loss;
+                }
+                else
+                {
+                    var seq = WeightedLmLoss.SequenceLosses(_model.forward(x), y);
+                    var loss = WeightedLmLoss.Combine(seq, batch.DomainIds, scales);
+                    seqValues = seq.detach().data<float>().ToArray();
+                    objective += loss.item<float>();
+                    timings.Forward += timings.Lap();
+                    loss.backward();
+                    timings.Backward += timings.Lap();
+                }
 
-                // 4. per-domain train loss from the same forward (no extra pass) and, when due, gradient spread.
-                var seqValues = seq.detach().data<float>().ToArray();
+                // per-domain train loss from the same forward (no extra pass).
                 for (int j = 0; j < seqValues.Length; j++) { stepLossSum[batch.DomainIds[j]] += seqValues[j]; stepCount[batch.DomainIds[j]]++; }
                 for (int i = 0; i < _k; i++) _seen[i] += batch.DomainCounts[i];
-                if (measureSpread && micro == 0) spread = GradientSpread.Estimate(seq, batch.DomainIds, _k, _parameters, _rng);
-                objective += loss.item<float>();
                 timings.Weighting += timings.Lap();
-
-                // 5. backward.
-                loss.backward();
-                timings.Backward += timings.Lap();
             }
 
             // 6. clip → step (the LR was set from the schedule above; its state is the step counter).
