@@ -193,7 +193,7 @@ public static class BenchData
     /// <summary>Tokenizes the corpus held in memory (row-group arrays), on one core and on all cores.</summary>
     private static (double OneCore, double AllCores, double TextMb) TokenizerOnly(DataCatalog cat)
     {
-        var tokenizer = TextTokenizer.Create(cat.Tokenizer);
+        var tokenizer = TextTokenizer.ForCurrentThread(cat.Tokenizer);
         var groups = new List<string[]>();
         foreach (var d in cat.Domains)
             foreach (var f in SourceFiles.Resolve(d, cat.BaseDirectory))
@@ -212,7 +212,6 @@ public static class BenchData
     private static double Tokenize(TextTokenizer tokenizer, List<string[]> groups, int workers)
     {
         var options = new ParallelOptions { MaxDegreeOfParallelism = workers };
-        using var perThread = new ThreadLocal<TextTokenizer>(() => TextTokenizer.Create(tokenizer.Name));
         long tokens = 0;
         var sw = Stopwatch.StartNew();
         foreach (var docs in groups)
@@ -220,7 +219,7 @@ public static class BenchData
             Parallel.ForEach(Partitioner.Create(0, docs.Length, Math.Max(1, docs.Length / (8 * workers))), options, range =>
             {
                 long local = 0;
-                for (int i = range.Item1; i < range.Item2; i++) local += perThread.Value!.Encode(docs[i]).Count + 1;
+                for (int i = range.Item1; i < range.Item2; i++) local += TextTokenizer.ForCurrentThread(tokenizer.Name).Encode(docs[i]).Count + 1;
                 Interlocked.Add(ref tokens, local);
             });
         }

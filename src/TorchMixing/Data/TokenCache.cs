@@ -48,7 +48,7 @@ public static class TokenCache
     /// <summary>Every domain of the catalog, in catalog order.</summary>
     public static IReadOnlyList<DomainCorpus> OpenAll(DataCatalog catalog, bool forceRebuild = false, Action<DomainCorpus>? onDomain = null)
     {
-        var tokenizer = TextTokenizer.Create(catalog.Tokenizer);
+        var tokenizer = TextTokenizer.ForCurrentThread(catalog.Tokenizer);
         var list = new List<DomainCorpus>();
         try
         {
@@ -147,9 +147,7 @@ public static class TokenCache
         try
         {
             var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, workers) };
-            // One tokenizer per thread: the tiktoken word cache is an LRU behind a lock, which two busy threads
-            // would otherwise contend on. Instances share the (static) vocabulary, so each costs little.
-            using var perThread = new ThreadLocal<TextTokenizer>(() => TextTokenizer.Create(tokenizer.Name));
+            // One tokenizer per thread (TextTokenizer explains why sharing one does not scale), kept across builds.
             foreach (var group in queue.GetConsumingEnumerable())
             {
                 var docs = group.Rows;
@@ -164,7 +162,7 @@ public static class TokenCache
                     {
                         var d = docs[i];
                         if (string.IsNullOrWhiteSpace(d)) continue;
-                        ids[i] = perThread.Value!.Encode(d);
+                        ids[i] = TextTokenizer.ForCurrentThread(tokenizer.Name).Encode(d);
                         isHeld[i] = IsHeldOut(d, heldOut);
                         local += Encoding.UTF8.GetByteCount(d);
                     }

@@ -1,0 +1,66 @@
+using Microsoft.ML.Tokenizers;
+using TorchMixing.Data;
+using TorchMixing.Tokenization;
+
+namespace TorchMixing.Tests.Data;
+
+/// <summary>
+/// TextTokenizer builds each encoding itself (own pre-tokenizer Regex, so threads do not share one); its ids must be
+/// exactly those of the library's own instances — on every document of the bundled corpora (prose, Python source,
+/// informal web text, dictionary entries) and on edge cases: special tokens inside text, contractions in any case,
+/// digit runs, trailing whitespace, CRLF, non-Latin scripts and emoji.
+/// </summary>
+public class TextTokenizerTests
+{
+    private static readonly string[] EdgeCases =
+    [
+        "", " ", "  \n\n  ", "a<|endoftext|>b", "DON'T won't I'LL we'Ve", "1234567 12 3.14159", "tabs\tand  spaces   \r\n",
+        "Ünïcödé İstanbul ΑΒΓ αβγ Кириллица 中文字符 日本語 한국어", "emoji 👍🏽 and 🚀!", "x = f(a[1], b)  # comment\n    return x\n",
+        "trailing spaces   ", "https://example.org/path?q=1&r=2", "'s 'S 're", "line1\r\nline2\n\n\nline3",
+    ];
+
+    public static TheoryData<string> Encodings => [.. TextTokenizer.Names];
+
+    [Theory]
+    [MemberData(nameof(Encodings))]
+    public void Ids_match_the_library_instances_on_the_bundled_corpora_and_edge_cases(string name)
+    {
+        var library = name == "gpt2" ? TiktokenTokenizer.CreateForModel("gpt2") : TiktokenTokenizer.CreateForEncoding(name);
+        var ours = TextTokenizer.Create(name);
+        var catalog = DataCatalog.Load(RepoPaths.Catalog);
+        int documents = 0;
+        foreach (var text in EdgeCases.Concat(BundledTexts(catalog)))
+        {
+            Assert.Equal(library.EncodeToIds(text), ours.Encode(text));
+            documents++;
+        }
+        Assert.True(documents > 1000, $"only {documents} documents compared");
+        Assert.Equal(library.SpecialTokens!["<|endoftext|>"], ours.EndOfText);
+    }
+
+    [Fact]
+    public void Each_thread_gets_its_own_instance_and_keeps_it()
+    {
+        var mine = TextTokenizer.ForCurrentThread("gpt2");
+        Assert.Same(mine, TextTokenizer.ForCurrentThread("gpt2"));
+        TextTokenizer? other = null;
+        var t = new Thread(() => other = TextTokenizer.ForCurrentThread("gpt2"));
+        t.Start();
+        t.Join();
+        Assert.NotNull(other);
+        Assert.NotSame(mine, other);
+        Assert.Equal(mine.Encode("same ids on every thread"), other!.Encode("same ids on every thread"));
+    }
+
+    private static IEnumerable<string> BundledTexts(DataCatalog catalog)
+    {
+        foreach (var d in catalog.Domains)
+            foreach (var f in SourceFiles.Resolve(d, catalog.BaseDirectory))
+            {
+                using var r = ParquetTextReader.Open(f, d.TextColumn);
+                for (int g = 0; g < r.RowGroupCount; g++)
+                    foreach (var t in r.ReadRowGroup(g))
+                        if (t is not null) yield return t;
+            }
+    }
+}
