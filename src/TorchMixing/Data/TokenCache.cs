@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -17,13 +18,19 @@ namespace TorchMixing.Data;
 /// modification time), text column, tokenizer and held-out fraction. Change any of them and the fingerprint — so
 /// the folder — changes; stale folders of the domain are removed after a successful build. The folder is built
 /// under a temporary name and renamed into place, so an interrupted build never leaves a half-written cache.
-/// <para>Pipeline: one thread reads Parquet row groups (bounded queue of two, so memory does not grow with file
-/// size) while all cores tokenize the documents of a row group in parallel; documents are then written in their
-/// original order, so the cache is identical whatever the thread count.</para>
+/// <para>Pipeline: one thread reads Parquet row groups and cuts them into chunks of documents, all cores tokenize
+/// chunks as they come (no barrier between row groups), and the calling thread writes chunks in their original order
+/// — so the cache is identical whatever the thread count, and a bounded number of chunks in flight keeps memory flat
+/// in file size.</para>
 /// </summary>
 public static class TokenCache
 {
-    private const int QueueDepth = 2;
+    // Chunks of about 256k characters (~60k tokens, ~20 ms of one core's tokenizing): small enough that the last
+    // chunk of a row group does not leave a core idle for long, large enough that scheduling costs nothing.
+    private const int ChunkChars = 1 << 18;
+
+    // Chunks read ahead per worker: bounds memory (workers × this × ChunkChars characters) whatever the file size.
+    private const int ChunksInFlight = 4;
 
     /// <summary>Opens the domain's cache, building it first if missing or stale.</summary>
     public static DomainCorpus Open(DataCatalog catalog, DomainSource domain, TextTokenizer tokenizer, bool forceRebuild = false, int? workers = null)
@@ -115,7 +122,18 @@ public static class TokenCache
         }
     }
 
-    private sealed record RowGroupText(string?[] Rows);
+    /// <summary>
+    /// A run of consecutive documents of one row group: tokenized by a worker, written by the writer in stream order.
+    /// </summary>
+    private sealed class Chunk(string?[] docs, int start, int count)
+    {
+        public readonly string?[] Docs = docs;
+        public readonly int Start = start, Count = count;
+        public readonly IReadOnlyList<int>?[] Ids = new IReadOnlyList<int>?[count];
+        public readonly bool[] IsHeld = new bool[count];
+        public long TextBytes;
+        public Task Done = Task.CompletedTask;
+    }
 
     private static TokenCacheMeta Build(DomainSource domain, IReadOnlyList<string> files, TextTokenizer tokenizer,
         double heldOut, string fingerprint, string folder, int workers)
@@ -126,7 +144,13 @@ public static class TokenCache
         using var held = new TokenWriter(Path.Combine(folder, "val"), tokenBytes);
         long rows = 0, nulls = 0, empties = 0, textBytes = 0;
 
-        using var queue = new BlockingCollection<RowGroupText>(QueueDepth);
+        // Reader thread → tokenizing workers → this thread writing, with no barrier between row groups: the reader
+        // cuts each row group into chunks of about ChunkChars characters and starts a tokenizing task per chunk; the
+        // writer takes chunks in stream order and waits for each, so workers stay busy while earlier chunks are
+        // written and the next row group is decoded. The bounded queue caps the chunks in flight, so memory does not
+        // grow with file size; writing in stream order keeps the cache identical whatever the worker count.
+        var tokenizing = new ConcurrentExclusiveSchedulerPair(TaskScheduler.Default, Math.Max(1, workers)).ConcurrentScheduler;
+        using var inFlight = new BlockingCollection<Chunk>(ChunksInFlight * Math.Max(1, workers));
         using var stop = new CancellationTokenSource();
         ExceptionDispatchInfo? readError = null;
         var reader = Task.Factory.StartNew(() =>
@@ -136,45 +160,32 @@ public static class TokenCache
                 foreach (var f in files)
                 {
                     using var r = ParquetTextReader.Open(f, domain.TextColumn);
-                    for (int g = 0; g < r.RowGroupCount; g++) queue.Add(new RowGroupText(r.ReadRowGroup(g)), stop.Token);
+                    for (int g = 0; g < r.RowGroupCount; g++)
+                        foreach (var chunk in Chunks(r.ReadRowGroup(g)))
+                        {
+                            chunk.Done = Task.Factory.StartNew(() => Tokenize(chunk, tokenizer.Name, heldOut), stop.Token,
+                                                               TaskCreationOptions.None, tokenizing);
+                            inFlight.Add(chunk, stop.Token);
+                        }
                 }
             }
             catch (OperationCanceledException) { }
             catch (Exception e) { readError = ExceptionDispatchInfo.Capture(e); }
-            finally { queue.CompleteAdding(); }
+            finally { inFlight.CompleteAdding(); }
         }, TaskCreationOptions.LongRunning);
 
         try
         {
-            var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, workers) };
-            // One tokenizer per thread (TextTokenizer explains why sharing one does not scale), kept across builds.
-            foreach (var group in queue.GetConsumingEnumerable())
+            foreach (var chunk in inFlight.GetConsumingEnumerable())
             {
-                var docs = group.Rows;
-                int n = docs.Length;
-                var ids = new IReadOnlyList<int>?[n];
-                var isHeld = new bool[n];
-                long bytes = 0;
-                Parallel.ForEach(Partitioner.Create(0, n, Math.Max(1, n / (8 * options.MaxDegreeOfParallelism))), options, range =>
+                chunk.Done.GetAwaiter().GetResult(); // rethrows a worker's exception as itself
+                rows += chunk.Count;
+                textBytes += chunk.TextBytes;
+                for (int i = 0; i < chunk.Count; i++)
                 {
-                    long local = 0;
-                    for (int i = range.Item1; i < range.Item2; i++)
-                    {
-                        var d = docs[i];
-                        if (string.IsNullOrWhiteSpace(d)) continue;
-                        ids[i] = TextTokenizer.ForCurrentThread(tokenizer.Name).Encode(d);
-                        isHeld[i] = IsHeldOut(d, heldOut);
-                        local += Encoding.UTF8.GetByteCount(d);
-                    }
-                    Interlocked.Add(ref bytes, local);
-                });
-                rows += n;
-                textBytes += bytes;
-                for (int i = 0; i < n; i++)
-                {
-                    if (docs[i] is null) { nulls++; continue; }
-                    if (ids[i] is null) { empties++; continue; }
-                    (isHeld[i] ? held : train).AppendDocument(ids[i]!, tokenizer.EndOfText);
+                    if (chunk.Docs[chunk.Start + i] is null) { nulls++; continue; }
+                    if (chunk.Ids[i] is not { } ids) { empties++; continue; }
+                    (chunk.IsHeld[i] ? held : train).AppendDocument(ids, tokenizer.EndOfText);
                 }
             }
         }
@@ -182,6 +193,8 @@ public static class TokenCache
         {
             stop.Cancel();
             reader.Wait();
+            // Let started tokenizing tasks finish before the writers close (they only touch their own chunk).
+            foreach (var chunk in inFlight) chunk.Done.ContinueWith(_ => { }).Wait();
         }
         readError?.Throw();
 
@@ -200,6 +213,39 @@ public static class TokenCache
         };
         File.WriteAllText(Path.Combine(folder, "meta.json"), ConfigLoader.Serialize(meta));
         return meta;
+    }
+
+    /// <summary>A row group cut into runs of consecutive documents of about <see cref="ChunkChars"/> characters.</summary>
+    private static IEnumerable<Chunk> Chunks(string?[] docs)
+    {
+        int start = 0;
+        long chars = 0;
+        for (int i = 0; i < docs.Length; i++)
+        {
+            chars += docs[i]?.Length ?? 0;
+            if (chars >= ChunkChars || i == docs.Length - 1)
+            {
+                yield return new Chunk(docs, start, i + 1 - start);
+                start = i + 1;
+                chars = 0;
+            }
+        }
+    }
+
+    private static void Tokenize(Chunk chunk, string tokenizerName, double heldOut)
+    {
+        // One tokenizer per thread (TextTokenizer explains why sharing one does not scale), kept across builds.
+        var tokenizer = TextTokenizer.ForCurrentThread(tokenizerName);
+        long bytes = 0;
+        for (int i = 0; i < chunk.Count; i++)
+        {
+            var d = chunk.Docs[chunk.Start + i];
+            if (string.IsNullOrWhiteSpace(d)) continue;
+            chunk.Ids[i] = tokenizer.Encode(d);
+            chunk.IsHeld[i] = IsHeldOut(d, heldOut);
+            bytes += Encoding.UTF8.GetByteCount(d);
+        }
+        chunk.TextBytes = bytes;
     }
 
     /// <summary>Appends documents (tokens + end-of-text) to <c>X.bin</c> and their start offsets to <c>X.idx</c> (int64).</summary>
@@ -224,17 +270,26 @@ public static class TokenCache
             Span<byte> off = stackalloc byte[8];
             BinaryPrimitives.WriteInt64LittleEndian(off, Tokens);
             _idx.Write(off);
-            int need = (ids.Count + 1) * _width;
+            // The tokenizer returns a List<int>: read it as a span (no interface call per token).
+            ReadOnlySpan<int> span = ids is List<int> list ? CollectionsMarshal.AsSpan(list) : ids.ToArray();
+            int need = (span.Length + 1) * _width;
             if (_buffer.Length < need) _buffer = new byte[Math.Max(need, _buffer.Length * 2)];
-            var span = _buffer.AsSpan(0, need);
-            for (int i = 0; i <= ids.Count; i++)
+            if (_width == 2)
             {
-                int id = i < ids.Count ? ids[i] : endOfText;
-                if (_width == 2) BinaryPrimitives.WriteUInt16LittleEndian(span[(2 * i)..], checked((ushort)id));
-                else BinaryPrimitives.WriteInt32LittleEndian(span[(4 * i)..], id);
+                var narrow = MemoryMarshal.Cast<byte, ushort>(_buffer.AsSpan(0, need));
+                for (int i = 0; i < span.Length; i++) narrow[i] = checked((ushort)span[i]);
+                narrow[^1] = checked((ushort)endOfText);
+                if (!BitConverter.IsLittleEndian) BinaryPrimitives.ReverseEndianness(narrow, narrow);
             }
-            _bin.Write(span);
-            Tokens += ids.Count + 1;
+            else
+            {
+                var wide = MemoryMarshal.Cast<byte, int>(_buffer.AsSpan(0, need));
+                span.CopyTo(wide);
+                wide[^1] = endOfText;
+                if (!BitConverter.IsLittleEndian) BinaryPrimitives.ReverseEndianness(wide, wide);
+            }
+            _bin.Write(_buffer, 0, need);
+            Tokens += span.Length + 1;
             Documents++;
         }
 
