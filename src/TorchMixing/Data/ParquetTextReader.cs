@@ -62,11 +62,39 @@ public sealed class ParquetTextReader : IDisposable
     /// <summary>The text column of row group <paramref name="index"/>; nulls stay null for the caller to count.</summary>
     public string?[] ReadRowGroup(int index)
     {
+        var text = ReadRowGroupText(index);
+        var rows = new string?[text.Count];
+        for (int i = 0; i < rows.Length; i++) rows[i] = text.IsNull[i] ? null : text.Values[i].ToString();
+        return rows;
+    }
+
+    /// <summary>
+    /// The text column of row group <paramref name="index"/> as slices of the decoded column (no string object per
+    /// row: the token cache's reader decodes faster and leaves the collector less to trace).
+    /// </summary>
+    public RowGroupText ReadRowGroupText(int index)
+    {
         using var rg = _reader.OpenRowGroupReader(index);
         if (rg.RowCount > int.MaxValue) throw new UserInputException($"{Path}: row group {index} has over 2^31 rows.");
-        var buffer = new string?[rg.RowCount];
-        Run(async () => { await rg.ReadAsync(_field, buffer.AsMemory()!); return 0; }, Path, Column, index);
-        return buffer;
+        int n = (int)rg.RowCount;
+        var values = new ReadOnlyMemory<char>[n];
+        var isNull = new bool[n];
+        if (_field.MaxDefinitionLevel == 0)
+        {
+            Run(async () => { await rg.ReadAsync(_field, values.AsMemory()); return 0; }, Path, Column, index);
+            return new RowGroupText(values, isNull);
+        }
+        // An optional column comes back packed (the non-null values first) with one definition level per row:
+        // spread the values out to their rows, from the end so that nothing is overwritten before it is moved.
+        var levels = new int[n];
+        Run(async () => { await rg.ReadRawAsync(_field, values.AsMemory(), levels.AsMemory(), null); return 0; }, Path, Column, index);
+        int max = _field.MaxDefinitionLevel, next = levels.Count(l => l == max) - 1;
+        for (int i = n - 1; i >= 0; i--)
+        {
+            if (levels[i] == max) values[i] = values[next--];
+            else { values[i] = default; isNull[i] = true; }
+        }
+        return new RowGroupText(values, isNull);
     }
 
     public void Dispose()
@@ -103,4 +131,10 @@ public sealed class ParquetTextReader : IDisposable
             throw new UserInputException($"{path}: not a readable Parquet file{where}: {e.Message.TrimEnd('.')}. Is it truncated or corrupt?", e);
         }
     }
+}
+
+/// <summary>One row group's text column: a slice per row, and which rows are null.</summary>
+public sealed record RowGroupText(ReadOnlyMemory<char>[] Values, bool[] IsNull)
+{
+    public int Count => Values.Length;
 }

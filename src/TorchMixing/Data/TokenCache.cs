@@ -78,7 +78,10 @@ public static class TokenCache
     /// Held-out membership by a hash of the document's text: deterministic, independent of file order and thread
     /// count, and exact duplicates always land on the same side (no train/eval leakage through copies).
     /// </summary>
-    public static bool IsHeldOut(string document, double fraction)
+    public static bool IsHeldOut(string document, double fraction) => IsHeldOut(document.AsSpan(), fraction);
+
+    /// <inheritdoc cref="IsHeldOut(string, double)"/>
+    public static bool IsHeldOut(ReadOnlySpan<char> document, double fraction)
     {
         if (fraction <= 0) return false;
         ulong h = 0xCBF29CE484222325UL;
@@ -125,9 +128,9 @@ public static class TokenCache
     /// <summary>
     /// A run of consecutive documents of one row group: tokenized by a worker, written by the writer in stream order.
     /// </summary>
-    private sealed class Chunk(string?[] docs, int start, int count)
+    private sealed class Chunk(RowGroupText docs, int start, int count)
     {
-        public readonly string?[] Docs = docs;
+        public readonly RowGroupText Docs = docs;
         public readonly int Start = start, Count = count;
         public readonly IReadOnlyList<int>?[] Ids = new IReadOnlyList<int>?[count];
         public readonly bool[] IsHeld = new bool[count];
@@ -161,7 +164,7 @@ public static class TokenCache
                 {
                     using var r = ParquetTextReader.Open(f, domain.TextColumn);
                     for (int g = 0; g < r.RowGroupCount; g++)
-                        foreach (var chunk in Chunks(r.ReadRowGroup(g)))
+                        foreach (var chunk in Chunks(r.ReadRowGroupText(g)))
                         {
                             chunk.Done = Task.Factory.StartNew(() => Tokenize(chunk, tokenizer.Name, heldOut), stop.Token,
                                                                TaskCreationOptions.None, tokenizing);
@@ -183,7 +186,7 @@ public static class TokenCache
                 textBytes += chunk.TextBytes;
                 for (int i = 0; i < chunk.Count; i++)
                 {
-                    if (chunk.Docs[chunk.Start + i] is null) { nulls++; continue; }
+                    if (chunk.Docs.IsNull[chunk.Start + i]) { nulls++; continue; }
                     if (chunk.Ids[i] is not { } ids) { empties++; continue; }
                     (chunk.IsHeld[i] ? held : train).AppendDocument(ids, tokenizer.EndOfText);
                 }
@@ -216,14 +219,14 @@ public static class TokenCache
     }
 
     /// <summary>A row group cut into runs of consecutive documents of about <see cref="ChunkChars"/> characters.</summary>
-    private static IEnumerable<Chunk> Chunks(string?[] docs)
+    private static IEnumerable<Chunk> Chunks(RowGroupText docs)
     {
         int start = 0;
         long chars = 0;
-        for (int i = 0; i < docs.Length; i++)
+        for (int i = 0; i < docs.Count; i++)
         {
-            chars += docs[i]?.Length ?? 0;
-            if (chars >= ChunkChars || i == docs.Length - 1)
+            chars += docs.Values[i].Length;
+            if (chars >= ChunkChars || i == docs.Count - 1)
             {
                 yield return new Chunk(docs, start, i + 1 - start);
                 start = i + 1;
@@ -239,8 +242,8 @@ public static class TokenCache
         long bytes = 0;
         for (int i = 0; i < chunk.Count; i++)
         {
-            var d = chunk.Docs[chunk.Start + i];
-            if (string.IsNullOrWhiteSpace(d)) continue;
+            var d = chunk.Docs.Values[chunk.Start + i].Span;
+            if (d.IsWhiteSpace()) continue; // null rows are empty slices too
             chunk.Ids[i] = tokenizer.Encode(d);
             chunk.IsHeld[i] = IsHeldOut(d, heldOut);
             bytes += Encoding.UTF8.GetByteCount(d);

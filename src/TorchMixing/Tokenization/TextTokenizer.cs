@@ -83,5 +83,8 @@ public sealed class TextTokenizer
     /// <summary>Token ids of <paramref name="text"/>. Thread-safe, but fastest with one instance per thread.</summary>
     public IReadOnlyList<int> Encode(string text) => _tokenizer.EncodeToIds(text);
 
+    /// <inheritdoc cref="Encode(string)"/>
+    public IReadOnlyList<int> Encode(ReadOnlySpan<char> text) => _tokenizer.EncodeToIds(text);
+
     public string Decode(IEnumerable<int> ids) => _tokenizer.Decode(ids);
 }
