@@ -29,11 +29,15 @@ public static class TokenCache
     // chunk of a row group does not leave a core idle for long, large enough that scheduling costs nothing.
     private const int ChunkChars = 1 << 18;
 
-    // Chunks read ahead per worker: bounds memory (workers × this × ChunkChars characters) whatever the file size.
+    // Chunks read ahead per core and domain being built: bounds memory (cores × this × ChunkChars characters per
+    // domain) whatever the file size.
     private const int ChunksInFlight = 4;
 
     /// <summary>Opens the domain's cache, building it first if missing or stale.</summary>
-    public static DomainCorpus Open(DataCatalog catalog, DomainSource domain, TextTokenizer tokenizer, bool forceRebuild = false, int? workers = null)
+    public static DomainCorpus Open(DataCatalog catalog, DomainSource domain, TextTokenizer tokenizer, bool forceRebuild = false, int? workers = null) =>
+        Open(catalog, domain, tokenizer, forceRebuild, TokenizingScheduler(workers ?? Environment.ProcessorCount));
+
+    private static DomainCorpus Open(DataCatalog catalog, DomainSource domain, TextTokenizer tokenizer, bool forceRebuild, TaskScheduler tokenizing)
     {
         var files = SourceFiles.Resolve(domain, catalog.BaseDirectory);
         string fp = Fingerprint(domain, files, tokenizer.Name, catalog.HeldOutFraction);
@@ -44,7 +48,7 @@ public static class TokenCache
         if (meta is null)
         {
             AtomicFile.WriteDirectory(folder, tmp =>
-                meta = Build(domain, files, tokenizer, catalog.HeldOutFraction, fp, tmp, workers ?? Environment.ProcessorCount));
+                meta = Build(domain, files, tokenizer, catalog.HeldOutFraction, fp, tmp, tokenizing));
             RemoveStale(root, domain.Name, folder);
         }
         var train = new CachedDomainSequences(domain.Name, new TokenFile(Path.Combine(folder, "train.bin"), meta!.TokenBytes), catalog.SequenceLength);
@@ -52,27 +56,45 @@ public static class TokenCache
         return new DomainCorpus(domain, meta, train, held, fromCache, folder);
     }
 
-    /// <summary>Every domain of the catalog, in catalog order.</summary>
+    /// <summary>
+    /// Every domain of the catalog, in catalog order. Domains are opened (built) two at a time on their own threads,
+    /// sharing one pool of tokenizing workers: a small domain alone cannot keep the cores busy (decoding its first
+    /// row group and finishing its last chunk are serial), and catalogs often hold several small domains. When a
+    /// domain fails, the others are closed and the error of the first failing domain in catalog order is thrown.
+    /// </summary>
     public static IReadOnlyList<DomainCorpus> OpenAll(DataCatalog catalog, bool forceRebuild = false, Action<DomainCorpus>? onDomain = null)
     {
         var tokenizer = TextTokenizer.ForCurrentThread(catalog.Tokenizer);
-        var list = new List<DomainCorpus>();
-        try
+        var tokenizing = TokenizingScheduler(Environment.ProcessorCount);
+        int n = catalog.Domains.Count;
+        var opened = new DomainCorpus?[n];
+        var errors = new ExceptionDispatchInfo?[n];
+        int next = -1;
+        void OpenNext()
         {
-            foreach (var d in catalog.Domains)
+            for (int i; (i = Interlocked.Increment(ref next)) < n;)
             {
-                var c = Open(catalog, d, tokenizer, forceRebuild);
-                list.Add(c);
-                onDomain?.Invoke(c);
+                try { opened[i] = Open(catalog, catalog.Domains[i], tokenizer, forceRebuild, tokenizing); }
+                catch (Exception e) { errors[i] = ExceptionDispatchInfo.Capture(e); }
             }
-            return list;
         }
-        catch
+        // Dedicated threads, not pool threads: each blocks while it writes, and the tokenizing tasks need the pool.
+        var openers = Enumerable.Range(0, Math.Min(DomainsAtOnce, n))
+            .Select(_ => Task.Factory.StartNew(OpenNext, TaskCreationOptions.LongRunning)).ToArray();
+        Task.WaitAll(openers);
+        if (errors.FirstOrDefault(e => e is not null) is { } first)
         {
-            foreach (var c in list) c.Dispose();
-            throw;
+            foreach (var c in opened) c?.Dispose();
+            first.Throw();
         }
+        foreach (var c in opened) onDomain?.Invoke(c!);
+        return opened!;
     }
+
+    private const int DomainsAtOnce = 2;
+
+    private static TaskScheduler TokenizingScheduler(int workers) =>
+        new ConcurrentExclusiveSchedulerPair(TaskScheduler.Default, Math.Max(1, workers)).ConcurrentScheduler;
 
     /// <summary>
     /// Held-out membership by a hash of the document's text: deterministic, independent of file order and thread
@@ -139,7 +161,7 @@ public static class TokenCache
     }
 
     private static TokenCacheMeta Build(DomainSource domain, IReadOnlyList<string> files, TextTokenizer tokenizer,
-        double heldOut, string fingerprint, string folder, int workers)
+        double heldOut, string fingerprint, string folder, TaskScheduler tokenizing)
     {
         var started = DateTime.UtcNow;
         int tokenBytes = tokenizer.VocabSize <= 65536 ? 2 : 4;
@@ -152,8 +174,7 @@ public static class TokenCache
         // writer takes chunks in stream order and waits for each, so workers stay busy while earlier chunks are
         // written and the next row group is decoded. The bounded queue caps the chunks in flight, so memory does not
         // grow with file size; writing in stream order keeps the cache identical whatever the worker count.
-        var tokenizing = new ConcurrentExclusiveSchedulerPair(TaskScheduler.Default, Math.Max(1, workers)).ConcurrentScheduler;
-        using var inFlight = new BlockingCollection<Chunk>(ChunksInFlight * Math.Max(1, workers));
+        using var inFlight = new BlockingCollection<Chunk>(ChunksInFlight * Environment.ProcessorCount);
         using var stop = new CancellationTokenSource();
         ExceptionDispatchInfo? readError = null;
         var reader = Task.Factory.StartNew(() =>

@@ -83,7 +83,7 @@ public static class LmRun
         if (tokenizer.VocabSize > config.Model.VocabSize)
             throw new UserInputException($"{source}: model.vocab_size {config.Model.VocabSize} is smaller than the {catalog.Tokenizer} tokenizer's vocabulary ({tokenizer.VocabSize}).");
         // The memory-mapped files stay open for the process's life (a run is one process); the OS reclaims them.
-        var corpora = catalog.Domains.Select(d => TokenCache.Open(catalog, d, tokenizer)).ToList();
+        var corpora = TokenCache.OpenAll(catalog);
         return (corpora.Select(c => (IDomainSequences)c.Train).ToArray(), corpora.Select(c => (IDomainSequences)c.HeldOut).ToArray(),
                 MixtureSamplerOptions.ForCatalog(catalog));
     }

@@ -105,6 +105,54 @@ public sealed class TokenCacheTests : IDisposable
         Assert.Equal(one, two);
     }
 
+    /// <summary>
+    /// OpenAll builds two domains at a time on a shared pool of workers: each domain's cache must still be exactly
+    /// what building it alone gives, in catalog order.
+    /// </summary>
+    [Fact]
+    public void Opening_all_domains_at_once_gives_the_caches_of_opening_each_alone()
+    {
+        for (int d = 0; d < 4; d++) _fx.WriteText($"d{d}/a.parquet", Docs(150 + 60 * d, 10 + d), rowGroupSize: 40);
+        var cat = Catalog([.. Enumerable.Range(0, 4).Select(d => new DomainSource { Name = $"d{d}", Files = [$"d{d}"] })]);
+        var alone = cat.Domains.Select(d =>
+        {
+            using var c = TokenCache.Open(cat, d, Gpt2, forceRebuild: true, workers: 1);
+            return (AllTokens(c.Train), AllTokens(c.HeldOut));
+        }).ToList();
+
+        var all = TokenCache.OpenAll(cat, forceRebuild: true);
+        try
+        {
+            Assert.Equal(cat.Domains.Select(d => d.Name), all.Select(c => c.Name));
+            for (int d = 0; d < 4; d++)
+            {
+                Assert.Equal(alone[d].Item1, AllTokens(all[d].Train));
+                Assert.Equal(alone[d].Item2, AllTokens(all[d].HeldOut));
+            }
+        }
+        finally
+        {
+            foreach (var c in all) c.Dispose();
+        }
+    }
+
+    /// <summary>Several bad domains: the error is the first one's in catalog order, whichever build fails first.</summary>
+    [Fact]
+    public void Opening_all_reports_the_first_bad_domain_in_catalog_order_and_caches_no_bad_domain()
+    {
+        _fx.WriteText("good/a.parquet", Docs(300, 1));
+        _fx.WriteText("bad1/a.parquet", [null, " "]);
+        _fx.WriteText("bad2/a.parquet", [null]);
+        var cat = Catalog(new DomainSource { Name = "good", Files = ["good"] }, new DomainSource { Name = "bad1", Files = ["bad1"] },
+                          new DomainSource { Name = "bad2", Files = ["bad2"] });
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            var e = Assert.Throws<UserInputException>(() => TokenCache.OpenAll(cat, forceRebuild: true));
+            Assert.Contains("'bad1'", e.Message);
+        }
+        Assert.DoesNotContain(Directory.EnumerateDirectories(cat.ResolvedCacheDir), d => Path.GetFileName(d).StartsWith("bad"));
+    }
+
     [Fact]
     public void Domain_with_no_documents_is_refused_and_leaves_no_cache()
     {
