@@ -227,7 +227,7 @@ public static class BenchData
     /// <summary>Tokenizes the corpus held in memory (row-group arrays), on one core and on all cores.</summary>
     private static (double OneCore, double AllCores, double TextMb) TokenizerOnly(DataCatalog cat)
     {
-        var tokenizer = TextTokenizer.ForCurrentThread(cat.Tokenizer);
+        string tokenizer = cat.Tokenizer;
         var groups = new List<string[]>();
         foreach (var d in cat.Domains)
             foreach (var f in SourceFiles.Resolve(d, cat.BaseDirectory))
@@ -243,7 +243,7 @@ public static class BenchData
     }
 
     /// <summary>The same partitioning as <see cref="TokenCache"/>: each row group split into chunks over the workers.</summary>
-    private static double Tokenize(TextTokenizer tokenizer, List<string[]> groups, int workers)
+    private static double Tokenize(string tokenizer, List<string[]> groups, int workers)
     {
         var options = new ParallelOptions { MaxDegreeOfParallelism = workers };
         long tokens = 0;
@@ -253,7 +253,8 @@ public static class BenchData
             Parallel.ForEach(Partitioner.Create(0, docs.Length, Math.Max(1, docs.Length / (8 * workers))), options, range =>
             {
                 long local = 0;
-                for (int i = range.Item1; i < range.Item2; i++) local += TextTokenizer.ForCurrentThread(tokenizer.Name).Encode(docs[i]).Count + 1;
+                using var lease = TextTokenizer.Rent(tokenizer);
+                for (int i = range.Item1; i < range.Item2; i++) local += lease.Tokenizer.Encode(docs[i]).Count + 1;
                 Interlocked.Add(ref tokens, local);
             });
         }

@@ -64,7 +64,8 @@ public static class TokenCache
     /// </summary>
     public static IReadOnlyList<DomainCorpus> OpenAll(DataCatalog catalog, bool forceRebuild = false, Action<DomainCorpus>? onDomain = null)
     {
-        var tokenizer = TextTokenizer.ForCurrentThread(catalog.Tokenizer);
+        TextTokenizer tokenizer;
+        using (var lease = TextTokenizer.Rent(catalog.Tokenizer)) tokenizer = lease.Tokenizer; // only its name and ids are used
         var tokenizing = TokenizingScheduler(Environment.ProcessorCount);
         int n = catalog.Domains.Count;
         var opened = new DomainCorpus?[n];
@@ -258,8 +259,9 @@ public static class TokenCache
 
     private static void Tokenize(Chunk chunk, string tokenizerName, double heldOut)
     {
-        // One tokenizer per thread (TextTokenizer explains why sharing one does not scale), kept across builds.
-        var tokenizer = TextTokenizer.ForCurrentThread(tokenizerName);
+        // A tokenizer of our own for the chunk (TextTokenizer explains why sharing one does not scale).
+        using var lease = TextTokenizer.Rent(tokenizerName);
+        var tokenizer = lease.Tokenizer;
         long bytes = 0;
         for (int i = 0; i < chunk.Count; i++)
         {

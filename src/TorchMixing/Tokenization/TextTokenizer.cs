@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.IO.Compression;
 using System.Reflection;
 using System.Text.RegularExpressions;
@@ -12,7 +13,7 @@ namespace TorchMixing.Tokenization;
 /// source-generated pre-tokenizer <see cref="Regex"/>, and a .NET Regex caches a single matcher, so threads that
 /// encode at the same time fight over it — measured on this 2-core machine, two threads tokenized no faster than one
 /// (and caused ~10× the gen-0 collections). Each instance here builds the same encoding from the same vocabulary file
-/// with a Regex object of its own, so one instance per thread (<see cref="ForCurrentThread"/>) scales with cores. The
+/// with a Regex object of its own, so instances used by one thread at a time (<see cref="Rent"/>) scale with cores. The
 /// ids are those of the library's own instances: <c>TextTokenizerTests</c> compares them on the bundled corpora.</para>
 /// </summary>
 public sealed class TextTokenizer
@@ -35,7 +36,8 @@ public sealed class TextTokenizer
     // The library's default word-cache size for its tiktoken instances.
     private const int CacheSize = 8192;
 
-    [ThreadStatic] private static Dictionary<string, TextTokenizer>? _perThread;
+    // Idle instances per encoding, for Rent.
+    private static readonly ConcurrentDictionary<string, ConcurrentBag<TextTokenizer>> Idle = new();
 
     private readonly Tokenizer _tokenizer;
 
@@ -70,14 +72,22 @@ public sealed class TextTokenizer
     }
 
     /// <summary>
-    /// This thread's instance of <paramref name="name"/>, created on first use and kept for the thread's life, so
-    /// parallel tokenization neither shares a Regex between threads nor parses the vocabulary again per job.
+    /// An instance of <paramref name="name"/> for the caller alone until the lease is disposed — one per worker for a
+    /// chunk of parallel tokenization. Instances are kept and reused, so the vocabulary is parsed once per instance,
+    /// and the pool only ever holds as many as were in use at once (not one per thread the thread pool ever ran:
+    /// each costs 10–20 MB).
     /// </summary>
-    public static TextTokenizer ForCurrentThread(string name)
+    public static Lease Rent(string name)
     {
-        _perThread ??= new Dictionary<string, TextTokenizer>();
-        if (!_perThread.TryGetValue(name, out var t)) _perThread[name] = t = Create(name);
-        return t;
+        var idle = Idle.GetOrAdd(name, _ => new ConcurrentBag<TextTokenizer>());
+        return new Lease(idle.TryTake(out var t) ? t : Create(name), idle);
+    }
+
+    /// <summary>A rented instance; disposing gives it back to the pool.</summary>
+    public readonly struct Lease(TextTokenizer tokenizer, ConcurrentBag<TextTokenizer> idle) : IDisposable
+    {
+        public TextTokenizer Tokenizer { get; } = tokenizer;
+        public void Dispose() => idle.Add(Tokenizer);
     }
 
     /// <summary>Token ids of <paramref name="text"/>. Thread-safe, but fastest with one instance per thread.</summary>

@@ -79,7 +79,8 @@ public static class LmRun
                 throw new UserInputException($"{source}: data.domains: {string.Join(", ", missing)} not in {path} (it has {string.Join(", ", catalog.Domains.Select(d => d.Name))}).");
             catalog = catalog with { Domains = names.Select(n => catalog.Domains.First(d => d.Name == n)).ToList() };
         }
-        var tokenizer = TextTokenizer.ForCurrentThread(catalog.Tokenizer);
+        using var lease = TextTokenizer.Rent(catalog.Tokenizer); // back in the pool for the workers if the cache is built
+        var tokenizer = lease.Tokenizer;
         if (tokenizer.VocabSize > config.Model.VocabSize)
             throw new UserInputException($"{source}: model.vocab_size {config.Model.VocabSize} is smaller than the {catalog.Tokenizer} tokenizer's vocabulary ({tokenizer.VocabSize}).");
         // The memory-mapped files stay open for the process's life (a run is one process); the OS reclaims them.

@@ -39,17 +39,17 @@ public class TextTokenizerTests
     }
 
     [Fact]
-    public void Each_thread_gets_its_own_instance_and_keeps_it()
+    public void Rented_instances_are_never_shared_and_are_reused_once_returned()
     {
-        var mine = TextTokenizer.ForCurrentThread("gpt2");
-        Assert.Same(mine, TextTokenizer.ForCurrentThread("gpt2"));
-        TextTokenizer? other = null;
-        var t = new Thread(() => other = TextTokenizer.ForCurrentThread("gpt2"));
-        t.Start();
-        t.Join();
-        Assert.NotNull(other);
-        Assert.NotSame(mine, other);
-        Assert.Equal(mine.Encode("same ids on every thread"), other!.Encode("same ids on every thread"));
+        var first = TextTokenizer.Rent("cl100k_base");
+        var second = TextTokenizer.Rent("cl100k_base");
+        Assert.NotSame(first.Tokenizer, second.Tokenizer);
+        Assert.Equal(first.Tokenizer.Encode("same ids from every instance"), second.Tokenizer.Encode("same ids from every instance"));
+        var rented = new[] { first.Tokenizer, second.Tokenizer };
+        first.Dispose();
+        second.Dispose();
+        using var again = TextTokenizer.Rent("cl100k_base");
+        Assert.Contains(again.Tokenizer, rented);
     }
 
     private static IEnumerable<string> BundledTexts(DataCatalog catalog)
