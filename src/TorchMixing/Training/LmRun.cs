@@ -79,10 +79,10 @@ public static class LmRun
                 throw new UserInputException($"{source}: data.domains: {string.Join(", ", missing)} not in {path} (it has {string.Join(", ", catalog.Domains.Select(d => d.Name))}).");
             catalog = catalog with { Domains = names.Select(n => catalog.Domains.First(d => d.Name == n)).ToList() };
         }
-        using var lease = TextTokenizer.Rent(catalog.Tokenizer); // back in the pool for the workers if the cache is built
-        var tokenizer = lease.Tokenizer;
-        if (tokenizer.VocabSize > config.Model.VocabSize)
-            throw new UserInputException($"{source}: model.vocab_size {config.Model.VocabSize} is smaller than the {catalog.Tokenizer} tokenizer's vocabulary ({tokenizer.VocabSize}).");
+        int vocabulary;
+        using (var lease = TextTokenizer.Rent(catalog.Tokenizer)) vocabulary = lease.Tokenizer.VocabSize; // back in the pool for the workers
+        if (vocabulary > config.Model.VocabSize)
+            throw new UserInputException($"{source}: model.vocab_size {config.Model.VocabSize} is smaller than the {catalog.Tokenizer} tokenizer's vocabulary ({vocabulary}).");
         // The memory-mapped files stay open for the process's life (a run is one process); the OS reclaims them.
         var corpora = TokenCache.OpenAll(catalog);
         return (corpora.Select(c => (IDomainSequences)c.Train).ToArray(), corpora.Select(c => (IDomainSequences)c.HeldOut).ToArray(),

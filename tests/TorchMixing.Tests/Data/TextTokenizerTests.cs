@@ -17,6 +17,7 @@ public class TextTokenizerTests
         "", " ", "  \n\n  ", "a<|endoftext|>b", "DON'T won't I'LL we'Ve", "1234567 12 3.14159", "tabs\tand  spaces   \r\n",
         "Ünïcödé İstanbul ΑΒΓ αβγ Кириллица 中文字符 日本語 한국어", "emoji 👍🏽 and 🚀!", "x = f(a[1], b)  # comment\n    return x\n",
         "trailing spaces   ", "https://example.org/path?q=1&r=2", "'s 'S 're", "line1\r\nline2\n\n\nline3",
+        "<|fim_prefix|>a<|fim_middle|>b<|fim_suffix|>c<|endofprompt|>d<|endoftext|>",
     ];
 
     public static TheoryData<string> Encodings => [.. TextTokenizer.Names];
@@ -36,6 +37,7 @@ public class TextTokenizerTests
         }
         Assert.True(documents > 1000, $"only {documents} documents compared");
         Assert.Equal(library.SpecialTokens!["<|endoftext|>"], ours.EndOfText);
+        Assert.Equal(library.SpecialTokens.Values.Max() + 1, ours.VocabSize);
     }
 
     [Fact]
