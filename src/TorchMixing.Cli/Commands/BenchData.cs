@@ -242,7 +242,10 @@ public static class BenchData
         return (one, all, textMb);
     }
 
-    /// <summary>The same partitioning as <see cref="TokenCache"/>: each row group split into chunks over the workers.</summary>
+    /// <summary>
+    /// Tokenizer-only rate on text already in memory: each row group split into ≈ 8 ranges per worker, one rented
+    /// tokenizer per range (as the token cache's workers rent one per chunk).
+    /// </summary>
     private static double Tokenize(string tokenizer, List<string[]> groups, int workers)
     {
         var options = new ParallelOptions { MaxDegreeOfParallelism = workers };
