@@ -1,0 +1,99 @@
+using System.Text.Json.Nodes;
+using TorchMixing.Weighting;
+
+namespace TorchMixing.Tests.Weighting;
+
+public class MixtureFileTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "tm-mix-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
+    }
+
+    private static string Line(long step, double[] w, double[] p, bool changed) => new JsonObject
+    {
+        ["step"] = step, ["tokens"] = step * 100,
+        ["importance"] = new JsonArray(0.5, 0.5), ["loss_weights"] = new JsonArray(w.Select(v => (JsonNode?)v).ToArray()),
+        ["sampling_weights"] = new JsonArray(p.Select(v => (JsonNode?)v).ToArray()), ["weights_changed"] = changed,
+    }.ToJsonString();
+
+    /// <summary>A run folder as the trainer writes it: weights (1,1)/(.5,.5) for steps 1–4, then (2,0.5)/(.8,.2) for 5–10.</summary>
+    private string FakeRun(string name, long seed, string mode = "decoupled")
+    {
+        string dir = Path.Combine(_root, name);
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "config.json"), new JsonObject
+        {
+            ["name"] = "cfg", ["seed"] = seed,
+            ["model"] = new JsonObject { ["sequence_length"] = 16 },
+            ["data"] = new JsonObject { ["source"] = "catalog", ["catalog"] = "data/catalog.json" },
+            ["train"] = new JsonObject { ["token_budget"] = 1000 },
+            ["weights"] = new JsonObject { ["mode"] = mode, ["policy"] = new JsonObject { ["policy"] = "erma" } },
+        }.ToJsonString());
+        File.WriteAllText(Path.Combine(dir, "domains.json"), "[\"code\",\"web\"]");
+        var lines = new List<string>();
+        for (long s = 1; s <= 10; s++)
+            lines.Add(s < 4 ? Line(s, [1, 1], [0.5, 0.5], false)
+                      : s == 4 ? Line(s, [2, 0.5], [0.8, 0.2], true)
+                      : Line(s, [2, 0.5], [0.8, 0.2], false));
+        File.WriteAllLines(Path.Combine(dir, "metrics.jsonl"), lines);
+        return dir;
+    }
+
+    [Fact]
+    public void FromRunsAveragesWeightsByTheStepsTheyHeld()
+    {
+        var m = MixtureFile.FromRuns([FakeRun("s0", 0), FakeRun("s1", 1)]);
+        Assert.Equal(["code", "web"], m.DomainNames);
+        Assert.Equal("erma", m.Policy);
+        Assert.Equal("data/catalog.json", m.Catalog);
+        Assert.Equal(16, m.SequenceLength);
+        Assert.Equal(1000, m.TokenBudget);
+        // Final weights: those after step 10.
+        Assert.Equal(2, m.Domains[0].LossWeight, 12);
+        Assert.Equal(0.8, m.Domains[0].SamplingWeight, 12);
+        // Steps 1–4 used the initial weights, steps 5–10 the new ones: averages (4·1 + 6·2)/10 and (4·.5 + 6·.8)/10.
+        Assert.Equal(1.6, m.Domains[0].AveragedLossWeight!.Value, 12);
+        Assert.Equal(0.68, m.Domains[0].AveragedSamplingWeight!.Value, 12);
+        Assert.Equal(0.7, m.Domains[1].AveragedLossWeight!.Value, 12);
+        Assert.Equal([0L, 4L], m.Trajectory.Select(p => p.Step));
+        Assert.Equal([0L, 1L], m.Origin!.Seeds);
+    }
+
+    [Fact]
+    public void ObjectiveSamplingPreservesTheObjective()
+    {
+        var m = MixtureFile.FromRuns([FakeRun("s0", 0)]);
+        // Decoupled: objective Σ π_i w_i L_i with π = (.5,.5), w = (2,.5) → p ∝ (1, .25) = (.8, .2).
+        Assert.Equal([0.8, 0.2], m.ObjectiveSampling().Select(v => Math.Round(v, 12)));
+        var classic = MixtureFile.FromRuns([FakeRun("c0", 0, "classic")]);
+        Assert.Equal(GradientMode.Classic, classic.Mode);
+        // Classic: objective Σ p_i w_i L_i with p = (.8,.2), w = (2,.5) → ∝ (1.6, .1).
+        Assert.Equal(1.6 / 1.7, classic.ObjectiveSampling()[0], 12);
+    }
+
+    [Fact]
+    public void SavedFileLoadsBackEqualAndBadFilesNameTheField()
+    {
+        var m = MixtureFile.FromRuns([FakeRun("s0", 0)]);
+        string path = Path.Combine(_root, "mixture.json");
+        m.Save(path);
+        var back = MixtureFile.Load(path);
+        Assert.Equal(m.Domains, back.Domains);
+        Assert.Equal(m.Trajectory.Select(p => p.SamplingWeights), back.Trajectory.Select(p => p.SamplingWeights));
+
+        var node = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        node["domains"]![1]!["sampling_weight"] = -0.5;
+        File.WriteAllText(path, node.ToJsonString());
+        var e = Assert.Throws<UserInputException>(() => MixtureFile.Load(path));
+        Assert.Contains("domains[1].sampling_weight", e.Message);
+        Assert.Contains(path, e.Message);
+
+        node["domains"]![1]!["sampling_weight"] = 0.5;
+        node["version"] = 99;
+        File.WriteAllText(path, node.ToJsonString());
+        Assert.Contains("version 99", Assert.Throws<UserInputException>(() => MixtureFile.Load(path)).Message);
+    }
+}
