@@ -46,7 +46,7 @@ public sealed class OlmoExporter : IMixtureExporter
         int t = m.SequenceLength ?? 2048;
         string tokenizer = m.VocabSize is int v && m.EndOfText is int eos
             ? $"TokenizerConfig(vocab_size={v}, eos_token_id={eos}, pad_token_id={eos})"
-            : "TokenizerConfig.dolma2()  # placeholder: set the tokenizer the token files were made with";
+            : "TokenizerConfig.dolma2()";
 
         var py = new StringBuilder();
         py.Append(ExportText.Comment([
@@ -84,6 +84,7 @@ public sealed class OlmoExporter : IMixtureExporter
         py.AppendLine("    quiet=False,");
         py.AppendLine(")");
         py.AppendLine();
+        if (m.VocabSize is null) py.AppendLine("# placeholder tokenizer: set the one the token files were made with");
         py.AppendLine("dataset_cfg = NumpyFSLDatasetConfig.from_src_mix(");
         py.AppendLine("    mix_config,");
         py.AppendLine($"    tokenizer={tokenizer},");
