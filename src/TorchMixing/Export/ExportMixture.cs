@@ -164,6 +164,20 @@ public sealed class ExportMixture
                 ["name"] = p.Name, ["share"] = p.Share, ["sequences"] = p.Sequences, ["tokens"] = p.Tokens, ["epochs"] = p.Epochs,
             }).ToArray());
         if (Adaptive)
+        {
+            // Both candidates side by side, whichever was exported: a reader can switch without re-running the export.
+            var final = Mixture.FinalWeights;
+            var averaged = Mixture.AveragedWeights;
+            o["final_and_averaged"] = new JsonArray(Domains.Select((d, i) => (JsonNode?)new JsonObject
+            {
+                ["name"] = d.Name,
+                ["final_sampling_weight"] = DomainVector.Normalize(final.SamplingWeights)[i],
+                ["final_objective_share"] = Mixture.ObjectiveSampling(averaged: false)[i],
+                ["averaged_sampling_weight"] = DomainVector.Normalize(averaged.SamplingWeights)[i],
+                ["averaged_objective_share"] = Mixture.ObjectiveSampling(averaged: true)[i],
+            }).ToArray());
+        }
+        if (Adaptive)
             o["trajectory"] = new JsonObject
             {
                 ["note"] = "Weights in force from each step on (proxy-run steps and tokens). objective_shares is what a one-knob trainer would sample at that point.",

@@ -154,6 +154,9 @@ public sealed class ExportSemanticsTests : IDisposable
         Assert.Equal([0L, 40L], points.Select(p => p!["step"]!.GetValue<long>()));
         AssertProportional(Objective(GradientMode.Decoupled, [1, 1, 1], [0.3, 0.3, 0.4]), Doubles(points[0]!["objective_shares"]), "trajectory[0]");
         Assert.NotNull(adaptive["plan"]);
+        var both = adaptive["final_and_averaged"]!.AsArray();
+        AssertProportional(Objective(GradientMode.Decoupled, W, P), both.Select(d => d!["final_objective_share"]!.GetValue<double>()).ToArray(), "final");
+        AssertProportional(Objective(GradientMode.Decoupled, AvgW, AvgP), both.Select(d => d!["averaged_objective_share"]!.GetValue<double>()).ToArray(), "averaged");
 
         // Sampling already equal to the objective and static weights: nothing lost, no trajectory.
         var objective = Objective(GradientMode.Decoupled, W, P);
