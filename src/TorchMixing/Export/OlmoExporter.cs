@@ -54,13 +54,12 @@ public sealed class OlmoExporter : IMixtureExporter
             "Lost: " + string.Join(" ", lost),
             "Upstream: allenai/OLMo-core docs/source/guides/data_mixing.rst and src/olmo_core/data/source_mixture.py.",
         ]));
-        py.AppendLine("from olmo_core.data import NumpyFSLDatasetConfig");
+        py.AppendLine("from olmo_core.data import NumpyFSLDatasetConfig, TokenizerConfig");
         py.AppendLine("from olmo_core.data.source_mixture import (");
         py.AppendLine("    SourceMixtureConfig,");
         py.AppendLine("    SourceMixtureDatasetConfig,");
         py.AppendLine("    SourceMixtureList,");
         py.AppendLine(")");
-        py.AppendLine("from olmo_core.train import TokenizerConfig");
         py.AppendLine();
         py.AppendLine($"sequence_length = {t}");
         py.AppendLine("global_batch_size = sequence_length * 512  # tokens per optimizer step: set for the big run");
