@@ -51,6 +51,10 @@ public static class ExportCommand
                 mixture = mixture.WithData(catalog, corpora);
                 if (tokensDir is not null)
                 {
+                    // Render every target once without shards first: a refused export (an infeasible plan, NeMo's
+                    // constraints) must not leave gigabytes of shards behind. Rendering is pure and cheap.
+                    var dryRun = ExportMixture.Create(mixture, options, catalog);
+                    foreach (var f in formats) Exporters.For(f).Render(dryRun);
                     int vocab, eos;
                     using (var lease = TextTokenizer.Rent(catalog.Tokenizer)) { vocab = lease.Tokenizer.VocabSize; eos = lease.Tokenizer.EndOfText; }
                     shards = TokenShards.Write(corpora, tokensDir, catalog.Tokenizer, vocab, eos);

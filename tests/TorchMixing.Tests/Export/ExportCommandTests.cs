@@ -90,10 +90,11 @@ public sealed class ExportCommandTests : IDisposable
         Assert.Contains("nope", err);
 
         // code may be read at most 2 epochs: a budget far above that is refused before anything is written.
-        (code, err) = Run(run, "--format", "all", "--out", _fx.Path("o3"), "--token-budget", "10000000");
+        (code, err) = Run(run, "--format", "all", "--out", _fx.Path("o3"), "--token-budget", "10000000", "--with-tokens", _fx.Path("t3"));
         Assert.Equal(CliHost.UserError, code);
         Assert.Contains("'code'", err);
         Assert.False(Directory.Exists(_fx.Path("o3")));
+        Assert.False(Directory.Exists(_fx.Path("t3")));
 
         (code, err) = Run(run, "--format", "megatron", "--out", _fx.Path("o4"), "--averaged", "--sequence-length", "0");
         Assert.Equal(CliHost.UserError, code);
