@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using TorchMixing.Config;
+using TorchMixing.Data;
 using TorchMixing.IO;
 using TorchMixing.Reporting;
 
@@ -95,6 +96,10 @@ public sealed record MixtureFile
             NonNegative(d.SamplingWeight, $"{at}.sampling_weight");
             if (d.AveragedLossWeight is { } al) NonNegative(al, $"{at}.averaged_loss_weight");
             if (d.AveragedSamplingWeight is { } ap) NonNegative(ap, $"{at}.averaged_sampling_weight");
+            if (d.AvailableTokens is < 0) throw new UserInputException($"{at}.available_tokens must be ≥ 0, got {d.AvailableTokens}.");
+            if (d.AvailableDocuments is < 0) throw new UserInputException($"{at}.available_documents must be ≥ 0, got {d.AvailableDocuments}.");
+            try { d.Limits?.Validate(d.Name); }
+            catch (UserInputException e) { throw new UserInputException($"{at}.limits: {e.Message}", e); }
         }
         var final = FinalWeights;
         DomainVector.Validate(final.Importance, Domains.Count, $"{source}: domains[*].importance");
@@ -187,6 +192,29 @@ public sealed record MixtureFile
         }.Validated("mixture from " + runs[0].Directory);
     }
 
+    /// <summary>
+    /// This mixture with what the data catalog says about each domain: its sampling limits (exhaustion policy, epoch
+    /// cap, largest share) and, when the token caches are open, the training tokens and documents it holds. Run
+    /// folders do not record these, so an export that must carry epoch caps and budgets over (OLMo, Mosaic, HF) reads
+    /// them here once; a mixture.json saved afterwards keeps them. Refuses a catalog that lacks one of the domains.
+    /// </summary>
+    public MixtureFile WithData(DataCatalog catalog, IReadOnlyList<DomainCorpus>? corpora = null)
+    {
+        var domains = Domains.Select(d =>
+        {
+            var source = catalog.Domains.FirstOrDefault(c => c.Name == d.Name)
+                ?? throw new UserInputException($"{catalog.Source}: has no domain '{d.Name}' (it has {string.Join(", ", catalog.Domains.Select(c => c.Name))}).");
+            var corpus = corpora?.FirstOrDefault(c => c.Name == d.Name);
+            return d with
+            {
+                Limits = source.Limits,
+                AvailableTokens = corpus?.Meta.TrainTokens ?? d.AvailableTokens,
+                AvailableDocuments = corpus?.Meta.TrainDocuments ?? d.AvailableDocuments,
+            };
+        }).ToList();
+        return (this with { Domains = domains }).Validated("mixture with " + catalog.Source);
+    }
+
     /// <summary>The weights one run used: final, step-weighted averages, and the points where they changed.</summary>
     private sealed record RunWeights(MixtureWeights Final, double[] AveragedLossWeights, double[] AveragedSamplingWeights,
                                      IReadOnlyList<MixturePoint> Trajectory)
@@ -257,6 +285,15 @@ public sealed record MixtureDomain
 
     /// <summary>p_i averaged over training steps (adaptive policies).</summary>
     public double? AveragedSamplingWeight { get; init; }
+
+    /// <summary>The catalog's sampling limits for the domain (exhaustion policy, max_epochs, max_fraction); null = not recorded.</summary>
+    public DomainSamplingLimits? Limits { get; init; }
+
+    /// <summary>Training tokens the domain's token cache holds (documents and their end-of-text tokens); null = not recorded.</summary>
+    public long? AvailableTokens { get; init; }
+
+    /// <summary>Training documents the domain's token cache holds; null = not recorded.</summary>
+    public long? AvailableDocuments { get; init; }
 }
 
 /// <summary>The weights set after optimizer step <see cref="Step"/> (<see cref="Tokens"/> trained tokens), used from the next step on.</summary>
