@@ -8,6 +8,7 @@ var root = new RootCommand("TorchMixing: train on data pooled from several domai
     DemoCommand.Create(),
     TrainCommand.Create(),
     CompareCommand.Create(),
+    SweepCommand.Create(),
     StudyCommand.Create(),
     DataCommand.Create(),
     BenchCommand.Create(),
