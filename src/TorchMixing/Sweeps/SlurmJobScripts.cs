@@ -25,15 +25,15 @@ public static class SlurmJobScripts
         string cwd = Directory.GetCurrentDirectory();
         int n = manifest.Tasks.Count;
 
-        var array = Header(cfg, $"torchmix-{cfg.Name}", cwd, Path.Combine(logs, "slurm-%A_%a.out"), cfg.Threads);
-        array.Insert(1, $"# One array task per (configuration, seed) of sweep {cfg.Name}: {n} runs, at most {cfg.Jobs} at once.\n" +
+        var array = Header(cfg, $"torchmix-{cfg.Name}", cwd, Path.Combine(logs, "slurm-%A_%a.out"), cfg.Threads,
+                        $"# One array task per (configuration, seed) of sweep {cfg.Name}: {n} runs, at most {cfg.Jobs} at once.\n" +
                         "# Written by `torchmix sweep --emit slurm`; submit with submit.sh (it adds the report job).\n");
         array.AppendLine(string.Create(CultureInfo.InvariantCulture, $"#SBATCH --array=0-{n - 1}%{cfg.Jobs}"));
         array.AppendLine("set -eu");
         array.AppendLine($"exec {ShellQuote.Join(invocation.Arguments("--task"))} \"$SLURM_ARRAY_TASK_ID\"");
 
-        var report = Header(cfg, $"torchmix-{cfg.Name}-report", cwd, Path.Combine(logs, "slurm-report-%j.out"), 1);
-        report.Insert(1, $"# The report of sweep {cfg.Name} (report.md, plots, mixture.json), after every array task succeeded.\n");
+        var report = Header(cfg, $"torchmix-{cfg.Name}-report", cwd, Path.Combine(logs, "slurm-report-%j.out"), 1,
+                         $"# The report of sweep {cfg.Name} (report.md, plots, mixture.json), after every array task succeeded.\n");
         report.AppendLine("set -eu");
         report.AppendLine($"exec {ShellQuote.Join(invocation.Arguments("--report"))}");
 
@@ -62,10 +62,11 @@ public static class SlurmJobScripts
         return dir;
     }
 
-    private static StringBuilder Header(SweepConfig cfg, string jobName, string cwd, string output, int cpus)
+    private static StringBuilder Header(SweepConfig cfg, string jobName, string cwd, string output, int cpus, string comment)
     {
         var sb = new StringBuilder();
         sb.AppendLine("#!/bin/bash");
+        sb.Append(comment);
         sb.AppendLine($"#SBATCH --job-name={jobName}");
         sb.AppendLine("#SBATCH --ntasks=1");
         sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"#SBATCH --cpus-per-task={cpus}"));
