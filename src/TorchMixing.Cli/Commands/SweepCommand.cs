@@ -32,7 +32,10 @@ public static class SweepCommand
     {
         int modes = (taskIndex is null ? 0 : 1) + (reportOnly ? 1 : 0) + (emit is null ? 0 : 1);
         if (modes > 1) throw new UserInputException("sweep: --task, --report and --emit exclude each other.");
+        if (emit is not null and not ("slurm" or "k8s")) throw new UserInputException($"--emit: expected slurm or k8s, got \"{emit}\".");
         var plan = SweepPlan.Load(configPath, overrides);
+        if (taskIndex is int ti && (ti < 0 || ti >= plan.Tasks.Count))
+            throw new UserInputException($"--task {ti}: the sweep has tasks 0–{plan.Tasks.Count - 1}.");
         string dir = output ?? plan.Config.Out ?? Path.Combine("runs", plan.Config.Name);
         var manifest = SweepManifest.Open(dir, plan);
 
@@ -65,7 +68,6 @@ public static class SweepCommand
 
         if (taskIndex is int i)
         {
-            if (i < 0 || i >= plan.Tasks.Count) throw new UserInputException($"--task {i}: the sweep has tasks 0–{plan.Tasks.Count - 1}.");
             var t = plan.Tasks[i];
             Terminal.Info($"task {i}: {t.Label} → {manifest.RunPath(t)}");
             bool ok = new SweepRunner(manifest, cli, Console.Out).RunOne(t);
