@@ -77,7 +77,12 @@ public class SchedulerTests : IDisposable
     public void SweepRunsAsASlurmJobArrayAndResubmittingSkipsFinishedTasks()
     {
         using var slurm = new LocalSlurm(Path.Combine(_root, "slurm-cluster"));
-        string cfg = SweepProcesses.TinySweep(_root, [], n => n["configurations"] = JsonNode.Parse("""[{"name": "uniform"}, {"name": "loss-only", "set": ["weights.loss_weights=[1,1,0.3]"]}]"""));
+        // Two configurations × one seed: two array tasks, the least that exercises the array and the report.
+        string cfg = SweepProcesses.TinySweep(_root, [], n =>
+        {
+            n["configurations"] = JsonNode.Parse("""[{"name": "uniform"}, {"name": "loss-only", "set": ["weights.loss_weights=[1,1,0.3]"]}]""");
+            n["seeds"] = JsonNode.Parse("[0]");
+        });
         string outDir = Path.Combine(_root, "out");
         var (code, output) = SweepProcesses.Run(["sweep", "--config", cfg, "--out", outDir, "--emit", "slurm"]);
         Assert.True(code == 0, output);
