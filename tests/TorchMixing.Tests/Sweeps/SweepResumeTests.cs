@@ -116,6 +116,21 @@ public class SweepResumeTests : IDisposable
         catch (IOException) { return 0; }
     }
 
+    [Theory]
+    [InlineData("--emit", "pbs", "--emit: expected slurm or k8s")]
+    [InlineData("--task", "6", "--task 6: the sweep has tasks 0–5")]
+    public void BadCommandLinesAreOneErrorLineAndWriteNothing(string option, string value, string message)
+    {
+        string cfgPath = SweepProcesses.TinySweep(_root, []);
+        string outDir = Path.Combine(_root, "never");
+        var root = new System.CommandLine.RootCommand("t") { TorchMixing.Cli.Commands.SweepCommand.Create(SweepProcesses.Cli) };
+        var err = new StringWriter();
+        int code = TorchMixing.Cli.CliHost.Run(root, ["sweep", "--config", cfgPath, "--out", outDir, option, value], new StringWriter(), err);
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: " + message, err.ToString());
+        Assert.False(Directory.Exists(outDir));
+    }
+
     [Fact]
     public void ABadConfigurationIsAUserErrorNamingTheSweepFileAndConfiguration()
     {
