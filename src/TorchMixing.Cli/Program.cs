@@ -9,6 +9,7 @@ var root = new RootCommand("TorchMixing: train on data pooled from several domai
     TrainCommand.Create(),
     CompareCommand.Create(),
     ExportCommand.Create(),
+    SweepCommand.Create(),
     StudyCommand.Create(),
     DataCommand.Create(),
     BenchCommand.Create(),

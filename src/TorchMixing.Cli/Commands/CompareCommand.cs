@@ -23,8 +23,9 @@ public static class CompareCommand
         if (missing.Count > 0) throw new UserInputException($"{missing[0]}: run folder not found.");
         if (dirs.Count == 0) throw new UserInputException($"{runs[0]}: no run folders (with metrics.jsonl) among the arguments.");
         var cmp = RunComparison.Build(dirs);
-        Terminal.Table($"{dirs.Count} run(s), {cmp.Rows.Count} configuration(s); held-out loss = mean ± 95% CI over seeds",
+        Terminal.Table($"{dirs.Count} run(s), {cmp.Rows.Count} configuration(s); {cmp.Metric.Label} loss = mean ± Student-t 95% CI over seeds",
             cmp.Headers, cmp.TableRows());
+        Terminal.Info($"Best by {cmp.Metric.Label} π-loss: {cmp.VersusBest.Best}; {cmp.VersusBest.Method}.");
         foreach (var p in cmp.WritePlots(output)) Terminal.Info($"wrote {p}");
         return 0;
     }

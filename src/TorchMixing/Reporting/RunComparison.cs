@@ -5,40 +5,52 @@ namespace TorchMixing.Reporting;
 
 /// <summary>
 /// Side-by-side view of a run matrix (`torchmix compare runs/*`): runs that share a config name are seeds of one
-/// configuration; each row shows mean ± 95% CI across seeds of the final per-domain held-out loss and the
-/// π-weighted loss, the gradient-noise figure, and the final weights.
+/// configuration; each row shows mean ± Student-t 95% CI across seeds of the final per-domain held-out loss and the
+/// π-weighted loss, the gradient-noise figure, the final weights, and the π-loss paired against the best
+/// configuration's on shared seeds (<see cref="BestVersusRest"/>: paired t-test, Holm–Bonferroni over the table).
 /// </summary>
 public sealed class RunComparison
 {
-    private RunComparison(IReadOnlyList<string> domains, IReadOnlyList<ComparisonRow> rows, IReadOnlyList<IGrouping<string, RunMetrics>> groups)
+    private RunComparison(IReadOnlyList<string> domains, IReadOnlyList<ComparisonRow> rows, IReadOnlyList<IGrouping<string, RunMetrics>> groups,
+                          ComparisonMetric metric)
     {
         Domains = domains;
         Rows = rows;
         _groups = groups;
+        Metric = metric;
+        VersusBest = BestVersusRest.Compare(groups.Select(g => new KeyValuePair<string, IReadOnlyDictionary<long, double>>(g.Key,
+            g.GroupBy(r => r.Seed).ToDictionary(s => s.Key, s => FinalPiLoss(s.First(), metric)))).ToList());
     }
 
     private readonly IReadOnlyList<IGrouping<string, RunMetrics>> _groups;
+    public ComparisonMetric Metric { get; }
+
+    /// <summary>The configuration with the lowest mean π-loss, and every other one paired against it on shared seeds.</summary>
+    public BestVersusRest VersusBest { get; }
     public IReadOnlyList<string> Domains { get; }
     public IReadOnlyList<ComparisonRow> Rows { get; }
 
-    public static RunComparison Build(IEnumerable<string> runDirectories)
+    public static RunComparison Build(IEnumerable<string> runDirectories, ComparisonMetric? metric = null)
     {
-        var runs = runDirectories.Select(RunMetrics.Load).Where(r => r.LastWith("val_loss") is not null).ToList();
+        metric ??= ComparisonMetric.HeldOut;
+        var runs = runDirectories.Select(RunMetrics.Load).Where(r => r.LastWith(metric.DomainLossKey) is not null).ToList();
         if (runs.Count == 0) throw new UserInputException("compare: none of the given folders holds a run with an evaluation yet.");
         var domains = runs[0].Domains;
         foreach (var r in runs)
             if (!r.Domains.SequenceEqual(domains))
                 throw new UserInputException($"{r.Directory}: domains ({string.Join(", ", r.Domains)}) differ from {runs[0].Directory}'s; compare runs of one corpus.");
         var groups = runs.GroupBy(r => r.Name).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
-        var rows = groups.Select(g => Row(g.Key, g.ToList(), domains.Length)).ToList();
-        return new RunComparison(domains, rows, groups);
+        var rows = groups.Select(g => Row(g.Key, g.ToList(), domains.Length, metric)).ToList();
+        return new RunComparison(domains, rows, groups, metric);
     }
 
-    private static ComparisonRow Row(string name, List<RunMetrics> runs, int k)
+    private static double FinalPiLoss(RunMetrics run, ComparisonMetric metric) => run.LastWith(metric.PiLossKey)![metric.PiLossKey]!.GetValue<double>();
+
+    private static ComparisonRow Row(string name, List<RunMetrics> runs, int k, ComparisonMetric metric)
     {
-        var finals = runs.Select(r => RunMetrics.Vector(r.LastWith("val_loss")!["val_loss"])).ToList();
+        var finals = runs.Select(r => RunMetrics.Vector(r.LastWith(metric.DomainLossKey)![metric.DomainLossKey])).ToList();
         var perDomain = Enumerable.Range(0, k).Select(i => MeanCi.Of(finals.Select(f => f[i]).ToList())).ToArray();
-        var pi = MeanCi.Of(runs.Select(r => r.LastWith("val_pi_loss")!["val_pi_loss"]!.GetValue<double>()).ToList());
+        var pi = MeanCi.Of(runs.Select(r => FinalPiLoss(r, metric)).ToList());
         var last = runs.Select(r => r.Lines[^1]).ToList();
         double[] Avg(string key) => Enumerable.Range(0, k).Select(i => last.Average(l => RunMetrics.Vector(l[key])[i])).ToArray();
         var noise = MeanCi.Of(runs.Select(GradientNoise).Where(double.IsFinite).ToList());
@@ -66,7 +78,8 @@ public sealed class RunComparison
     }
 
     public IReadOnlyList<string> Headers =>
-        ["config", "seeds", "mode", .. Domains.Select(d => $"val {d}"), "val π-loss", "grad noise Σs²bv²", "final p", "final π·w"];
+        ["config", "seeds", "mode", .. Domains.Select(d => $"{Metric.ShortLabel} {d}"), $"{Metric.ShortLabel} π-loss", "π-loss − best (paired)", "p (Holm)",
+         "95% verdict", "grad noise Σs²bv²", "final p", "final π·w"];
 
     public IEnumerable<IReadOnlyList<string>> TableRows()
     {
@@ -75,7 +88,10 @@ public sealed class RunComparison
         {
             var piw = r.Importance.Select((p, i) => p * r.LossWeights[i]).ToArray();
             double sum = piw.Sum();
+            var vs = VersusBest.Others.FirstOrDefault(o => o.Config == r.Name);
             yield return [r.Name, r.Seeds.ToString(inv), r.Mode, .. r.ValLoss.Select(c => Fmt(c)), Fmt(r.PiLoss),
+                          vs is null ? "best" : Fmt(vs.Difference), vs is null || !vs.Testable ? "–" : vs.HolmPValue.ToString("F3", inv),
+                          vs is null ? "–" : vs.Verdict,
                           r.GradientNoise.N == 0 ? "–" : r.GradientNoise.ToString(),
                           string.Join("/", r.SamplingWeights.Select(v => v.ToString("F2", inv))),
                           string.Join("/", piw.Select(v => (v / sum).ToString("F2", inv)))];
@@ -92,7 +108,7 @@ public sealed class RunComparison
         var curves = new List<PlotSeries>();
         foreach (var g in _groups)
         {
-            var series = g.Select(r => r.Series("val_pi_loss")).ToList();
+            var series = g.Select(r => r.Series(Metric.PiLossKey)).ToList();
             int n = series.Min(s => s.Tokens.Length);
             var x = series[0].Tokens[..n];
             var cis = Enumerable.Range(0, n).Select(j => MeanCi.Of(series.Select(s => s.Values[j]).ToList())).ToArray();
@@ -101,12 +117,12 @@ public sealed class RunComparison
                                       g.Count() > 1 ? cis.Select(c => c.Upper).ToArray() : null));
         }
         string path = Path.Combine(directory, "compare_pi_loss.png");
-        LinePlot.Save(path, "Held-out π-weighted loss (mean, 95% CI over seeds)", "tokens", "loss", curves);
+        LinePlot.Save(path, $"{Capitalized(Metric.Label)} π-weighted loss (mean, t 95% CI over seeds)", "tokens", "loss", curves);
         written.Add(path);
         for (int i = 0; i < Domains.Count; i++)
         {
             string bars = Path.Combine(directory, $"compare_val_{Sanitize(Domains[i])}.png");
-            HorizontalBars(bars, $"Final held-out loss on {Domains[i]} (95% CI over seeds)", "loss",
+            HorizontalBars(bars, $"Final {Metric.Label} loss on {Domains[i]} (t 95% CI over seeds)", "loss",
                 Rows.Select(r => r.Name).ToList(), Rows.Select(r => r.ValLoss[i]).ToList());
             written.Add(bars);
         }
@@ -136,6 +152,8 @@ public sealed class RunComparison
         plt.XLabel(xLabel);
         plt.SavePng(path, 800, 120 + 36 * labels.Count);
     }
+
+    private static string Capitalized(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
 
     private static string Sanitize(string s) => new(s.Select(c => char.IsLetterOrDigit(c) || c == '-' ? c : '_').ToArray());
 }

@@ -179,7 +179,7 @@ public static class GlmStudyReport
                 var second = ranked[1];
                 var margin = PairedComparison.Of(second.Tail(primary, 10), best.Tail(primary, 10));
                 sb.AppendLine($"**Winner among {string.Join(", ", main.Where(m => mainRuns.Any(r => r.Method == m)))}: {best.Method}**, " +
-                              $"{Math.Abs(margin.RelativeChange) * 100:F1}% {(lower ? "lower" : "higher")} than the runner-up {second.Method} " +
+                              $"{Math.Abs(margin.Difference.Mean / second.Tail(primary, 10).Average()) * 100:F1}% {(lower ? "lower" : "higher")} than the runner-up {second.Method} " +
                               $"(paired difference {margin.Difference}{(margin.WithinNoise ? ", within noise" : ", significant at 95%")}).");
                 var pred = mainRuns.FirstOrDefault(r => r.Method == predicted);
                 if (pred is not null)

@@ -1,0 +1,131 @@
+using System.CommandLine;
+using Spectre.Console;
+using TorchMixing.Sweeps;
+
+namespace TorchMixing.Cli.Commands;
+
+/// <summary>
+/// `torchmix sweep --config experiments/sweep-*.json`: every (configuration, seed) of the sweep as its own
+/// `torchmix train` process, `jobs` at a time, with a manifest so a rerun skips finished runs and resumes the others;
+/// then report.md, plots and mixture.json. `--task I` runs one run (a scheduler's array task), `--report` only
+/// writes the report, `--emit slurm|k8s` writes scheduler job files instead of running anything.
+/// </summary>
+public static class SweepCommand
+{
+    /// <param name="cli">How to start this CLI's own `train` (default: the running CLI; tests pass the built torchmix.dll).</param>
+    public static Command Create(CliInvocation? cli = null)
+    {
+        var config = new Option<string>("--config") { Description = "Sweep config (JSON), e.g. experiments/sweep-tiny.json.", Required = true };
+        var set = new Option<string[]>("--set") { Description = "Override a sweep field: --set jobs=2 (repeatable).", AllowMultipleArgumentsPerToken = false };
+        var output = new Option<string?>("--out") { Description = "Sweep folder (default: the config's out, else runs/<name>)." };
+        var task = new Option<int?>("--task") { Description = "Run only this task (array index), e.g. $SLURM_ARRAY_TASK_ID." };
+        var report = new Option<bool>("--report") { Description = "Only write the report of the finished runs (report.md, plots, mixture.json)." };
+        var emit = new Option<string?>("--emit") { Description = "Write job files for a scheduler instead of running: slurm or k8s." };
+        var cmd = new Command("sweep", "Run a sweep of configurations × seeds as separate processes, resumably, and report the best weights.")
+            { config, set, output, task, report, emit };
+        cmd.SetAction(pr => Run(pr.GetValue(config)!, pr.GetValue(set) ?? [], pr.GetValue(output), pr.GetValue(task), pr.GetValue(report),
+                                pr.GetValue(emit), cli ?? CliInvocation.Current()));
+        return cmd;
+    }
+
+    private static int Run(string configPath, string[] overrides, string? output, int? taskIndex, bool reportOnly, string? emit, CliInvocation cli)
+    {
+        int modes = (taskIndex is null ? 0 : 1) + (reportOnly ? 1 : 0) + (emit is null ? 0 : 1);
+        if (modes > 1) throw new UserInputException("sweep: --task, --report and --emit exclude each other.");
+        if (emit is not null and not ("slurm" or "k8s")) throw new UserInputException($"--emit: expected slurm or k8s, got \"{emit}\".");
+        var plan = SweepPlan.Load(configPath, overrides);
+        if (taskIndex is int ti && (ti < 0 || ti >= plan.Tasks.Count))
+            throw new UserInputException($"--task {ti}: the sweep has tasks 0–{plan.Tasks.Count - 1}.");
+        string dir = output ?? plan.Config.Out ?? Path.Combine("runs", plan.Config.Name);
+        var manifest = SweepManifest.Open(dir, plan);
+
+        if (emit is not null)
+        {
+            var invocation = new SweepInvocation([cli.FileName, .. cli.PrefixArguments], configPath, overrides, dir);
+            switch (emit)
+            {
+                case "slurm":
+                {
+                    var absolute = invocation with { ConfigPath = Path.GetFullPath(configPath), OutDirectory = manifest.Directory };
+                    string d = SlurmJobScripts.Write(manifest, absolute);
+                    Terminal.Info($"wrote {d}/: {SlurmJobScripts.ArrayScript} ({plan.Tasks.Count} array tasks), {SlurmJobScripts.ReportScript}; " +
+                                  $"submit with: sh {Path.Combine(d, SlurmJobScripts.SubmitScript)}");
+                    return 0;
+                }
+                case "k8s":
+                {
+                    var inPod = invocation with { Cli = plan.Config.Kubernetes.Command };
+                    string d = KubernetesIndexedJob.Write(manifest, inPod);
+                    Terminal.Info($"wrote {d}/: {KubernetesIndexedJob.JobFile} (Indexed Job, {plan.Tasks.Count} completions), {KubernetesIndexedJob.ReportFile}");
+                    return 0;
+                }
+                default:
+                    throw new UserInputException($"--emit: expected slurm or k8s, got \"{emit}\".");
+            }
+        }
+
+        if (reportOnly) return Report(manifest);
+
+        if (taskIndex is int i)
+        {
+            var t = plan.Tasks[i];
+            Terminal.Info($"task {i}: {t.Label} → {manifest.RunPath(t)}");
+            bool ok = new SweepRunner(manifest, cli, Console.Out).RunOne(t);
+            if (!ok) throw new UserInputException($"task {i} ({t.Label}) failed: {manifest.Status(t).Error} (log: {manifest.LogPath(t)}).");
+            return 0;
+        }
+
+        using var sweepLock = SweepLock.Acquire(manifest);
+        int done = plan.Tasks.Count(t => manifest.Status(t).State == Sweeps.SweepTaskState.Done);
+        Terminal.Info($"sweep {plan.Config.Name}: {plan.Configurations.Count} configurations × {plan.Config.Seeds.Length} seeds = {plan.Tasks.Count} runs, " +
+                      $"{plan.Config.Jobs} at a time, {plan.Config.Threads} thread(s) each → {manifest.Directory}" +
+                      (done > 0 ? $" ({done} already finished, skipped)" : ""));
+        var runner = new SweepRunner(manifest, cli);
+        IReadOnlyList<SweepTask> failed;
+        if (Terminal.IsInteractive)
+        {
+            failed = [];
+            AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn())
+                .Start(ctx =>
+                {
+                    var bar = ctx.AddTask("sweep", maxValue: 1);
+                    failed = runner.RunAll(plan.Config.Jobs, p =>
+                    {
+                        bar.Value = p.Fraction;
+                        bar.Description = Markup.Escape(p.Describe());
+                    });
+                });
+        }
+        else
+        {
+            string last = "";
+            DateTime lastAt = DateTime.MinValue;
+            failed = runner.RunAll(plan.Config.Jobs, p =>
+            {
+                // Plain lines for logs: on every change of the counts, else every 30 s.
+                string key = $"{p.Done}/{p.Running}/{p.Failed}";
+                if (key == last && DateTime.UtcNow - lastAt < TimeSpan.FromSeconds(30)) return;
+                last = key;
+                lastAt = DateTime.UtcNow;
+                Terminal.Info(p.Describe());
+            });
+        }
+        if (manifest.Finished().Count > 0) Report(manifest);
+        if (failed.Count > 0)
+        {
+            var f = failed[0];
+            throw new UserInputException($"{failed.Count} of {plan.Tasks.Count} runs failed; first: {f.Label}: {manifest.Status(f).Error} " +
+                                         $"(log: {manifest.LogPath(f)}). Fix the cause and run the sweep again: finished runs are kept.");
+        }
+        return 0;
+    }
+
+    private static int Report(SweepManifest manifest)
+    {
+        string best = SweepReport.Write(manifest);
+        Terminal.Info($"best by {SweepMetric.Current.Label} π-loss: {best}; wrote {Path.Combine(manifest.Directory, SweepReport.ReportFile)}, " +
+                      $"{Path.Combine(manifest.Directory, SweepReport.MixtureFileName)} and plots/.");
+        return 0;
+    }
+}

@@ -1,0 +1,100 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using TorchMixing.Config;
+using TorchMixing.Training;
+
+namespace TorchMixing.Sweeps;
+
+/// <summary>
+/// The runs of a sweep, in a fixed order: seed-major (every configuration with the first seed, then the second…),
+/// so an early look at an unfinished sweep already compares all configurations, and the array index of a run never
+/// depends on how far the sweep got. Each run's config is resolved here once (base + sweep overrides) so a typo in
+/// any configuration stops the sweep before the first run starts, with the sweep file and configuration named.
+/// </summary>
+public sealed class SweepPlan
+{
+    private SweepPlan(SweepConfig config, string configPath, IReadOnlyList<SweepTask> tasks)
+    {
+        Config = config;
+        ConfigPath = configPath;
+        Tasks = tasks;
+    }
+
+    public SweepConfig Config { get; }
+
+    /// <summary>The sweep file as given (relative to the working directory, like every path in it).</summary>
+    public string ConfigPath { get; }
+
+    public IReadOnlyList<SweepTask> Tasks { get; }
+
+    /// <summary>Configuration names in plan order.</summary>
+    public IReadOnlyList<string> Configurations => Tasks.Select(t => t.Configuration).Distinct().ToList();
+
+    public static SweepPlan Load(string path, IEnumerable<string>? overrides = null)
+    {
+        var cfg = ConfigLoader.Load<SweepConfig>(path, overrides).Validated(path);
+        return Create(cfg, path);
+    }
+
+    public static SweepPlan Create(SweepConfig cfg, string source)
+    {
+        var configurations = Expand(cfg);
+        var duplicate = configurations.GroupBy(c => c.Name).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null) throw new UserInputException($"{source}: configuration name \"{duplicate.Key}\" occurs twice.");
+        var common = new List<string>();
+        if (cfg.Catalog is not null) common.AddRange(["data.source=\"catalog\"", $"data.catalog={JsonValue.Create(cfg.Catalog).ToJsonString()}"]);
+        common.AddRange(cfg.Set);
+        var tasks = new List<SweepTask>();
+        foreach (long seed in cfg.Seeds)
+            foreach (var (name, set) in configurations)
+            {
+                string[] overrides = [$"name={JsonValue.Create(name).ToJsonString()}", $"seed={seed}", $"threads={cfg.Threads}", .. common, .. set];
+                LmRunConfig resolved;
+                try { resolved = ConfigLoader.Load<LmRunConfig>(cfg.Base, overrides); }
+                catch (UserInputException e) { throw new UserInputException($"{source}: configuration \"{name}\": {e.Message}", e); }
+                tasks.Add(new SweepTask
+                {
+                    Index = tasks.Count,
+                    Configuration = name,
+                    Seed = seed,
+                    Overrides = overrides,
+                    RunDirectory = Path.Combine("runs", $"{name}-seed{seed}"),
+                    Fingerprint = Fingerprint(resolved),
+                });
+            }
+        return new SweepPlan(cfg, source, tasks);
+    }
+
+    /// <summary>The configurations × grid points, each with its name and its own overrides.</summary>
+    private static List<(string Name, string[] Set)> Expand(SweepConfig cfg)
+    {
+        var list = cfg.Configurations.Count > 0
+            ? cfg.Configurations.Select(c => (c.Name, c.Set)).ToList()
+            : [("base", Array.Empty<string>())];
+        foreach (var axis in cfg.Grid)
+        {
+            string shortKey = axis.Key.Split('.')[^1];
+            list = list.SelectMany(c => axis.Values.Select(v =>
+            {
+                string json = v?.ToJsonString() ?? "null";
+                return (Name: $"{c.Name}+{shortKey}={NamePart(json)}", Set: (string[])[.. c.Set, $"{axis.Key}={json}"]);
+            })).ToList();
+        }
+        return list;
+    }
+
+    /// <summary>A grid value as it appears in a folder name: letters, digits and a few marks; the rest become '_'.</summary>
+    private static string NamePart(string json)
+    {
+        var s = new string(json.Trim('"').Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or ',' ? c : '_').ToArray());
+        return s.Length <= 40 ? s : s[..32] + "_" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..7].ToLowerInvariant();
+    }
+
+    private static string Fingerprint(LmRunConfig resolved)
+    {
+        string json = JsonSerializer.Serialize(resolved, ConfigLoader.Options);
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..16].ToLowerInvariant();
+    }
+}
