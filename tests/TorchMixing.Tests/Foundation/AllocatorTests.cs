@@ -77,15 +77,6 @@ public class AllocatorTests
     }
 
     [Fact]
-    public void Expected_counts_account_for_the_minimum()
-    {
-        var a = new MultinomialAllocator(2, 1, 0);
-        var e = a.ExpectedCounts([0.75, 0.25], 10);
-        Assert.Equal(1 + 8 * 0.75, e[0], 12);
-        Assert.Equal(1 + 8 * 0.25, e[1], 12);
-    }
-
-    [Fact]
     public void Infeasible_minimum_is_a_clear_user_error()
     {
         var a = new StratifiedAllocator(3, 2);

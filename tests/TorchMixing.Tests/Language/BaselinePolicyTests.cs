@@ -56,9 +56,9 @@ public class BaselinePolicyTests
     [Fact]
     public void FactoryNamesTheFieldOnBadInput()
     {
-        var e = Assert.Throws<UserInputException>(() => LmPolicyFactory.Create(new JsonObject { ["policy"] = "doremi" }, "x.json"));
+        var e = Assert.Throws<UserInputException>(() => LmPolicySection.Create(new JsonObject { ["policy"] = "doremi" }, "x.json"));
         Assert.Contains("x.json: weights.policy", e.Message);
-        e = Assert.Throws<UserInputException>(() => LmPolicyFactory.Create(new JsonObject { ["policy"] = "exp3", ["speed"] = 2 }, "x.json"));
+        e = Assert.Throws<UserInputException>(() => LmPolicySection.Create(new JsonObject { ["policy"] = "exp3", ["speed"] = 2 }, "x.json"));
         Assert.Contains("speed", e.Message);
     }
 
@@ -71,9 +71,9 @@ public class BaselinePolicyTests
         try
         {
             string a = Path.Combine(root, "a"), b = Path.Combine(root, "b");
-            using (var t = TrainerTests.NewTrainer(cfg, a, LmPolicyFactory.Create(cfg.Weights.Policy, "t"))) t.Run(false);
-            using (var t = TrainerTests.NewTrainer(cfg, b, LmPolicyFactory.Create(cfg.Weights.Policy, "t"))) t.Run(false, stopAfterStep: 7);
-            using (var t = TrainerTests.NewTrainer(cfg, b, LmPolicyFactory.Create(cfg.Weights.Policy, "t"))) t.Run(true);
+            using (var t = TrainerTests.NewTrainer(cfg, a, LmPolicySection.Create(cfg.Weights.Policy, "t"))) t.Run(false);
+            using (var t = TrainerTests.NewTrainer(cfg, b, LmPolicySection.Create(cfg.Weights.Policy, "t"))) t.Run(false, stopAfterStep: 7);
+            using (var t = TrainerTests.NewTrainer(cfg, b, LmPolicySection.Create(cfg.Weights.Policy, "t"))) t.Run(true);
             static string[] Weights(string dir) => File.ReadLines(Path.Combine(dir, "metrics.jsonl"))
                 .Select(l => JsonNode.Parse(l)!["sampling_weights"]!.ToJsonString()).ToArray();
             Assert.Equal(Weights(a), Weights(b));

@@ -41,7 +41,7 @@ public class TrainerTests : IDisposable
         Weights = new WeightsConfig { LossWeights = [1, 2, 0.5], SamplingWeights = [0.5, 0.25, 0.25], Policy = policy },
     };
 
-    internal static LmTrainer NewTrainer(LmRunConfig cfg, string dir, IWeightPolicy? policy = null)
+    internal static LmTrainer NewTrainer(LmRunConfig cfg, string dir, WeightPolicy? policy = null)
     {
         var domains = MarkovCorpus.Build(cfg.Data.Synthetic, cfg.Model.VocabSize, cfg.Model.SequenceLength, cfg.Data.Synthetic.Seed);
         var split = domains.Select(d => SequenceRange.Split(d, cfg.Data.HeldOutFraction)).ToArray();
