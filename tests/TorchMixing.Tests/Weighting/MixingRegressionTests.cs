@@ -59,7 +59,9 @@ public class MixingRegressionTests : IDisposable
     {
         var cfg = StudyFixtures.Load("linreg", GlmKind.Linear, [.. SmallGlm, "allocation=multinomial", """methods=["va"]"""]);
         var result = GlmStudy.Run(GlmKind.Linear, cfg with { Settings = [cfg.Settings[1]] });
-        Pin("linear multinomial va", result.Get("C=(1,100)", "va").Final("param_error"), [3.180508102451625E-05, 0.00015312834875845017]);
+        // Moved on purpose when the scales of multinomial batches began to divide by the realised counts instead of the
+        // expected ones (DomainMixer's one rule); was [3.180508102451625E-05, 0.00015312834875845017].
+        Pin("linear multinomial va", result.Get("C=(1,100)", "va").Final("param_error"), [3.9425512987028225E-05, 0.00015828873399880938]);
     }
 
     [Fact]
