@@ -14,7 +14,12 @@ public static class GradientVariance
     public static double OfBatch(IReadOnlyList<double> scales, IReadOnlyList<double> counts, IReadOnlyList<double> spreadSquared)
     {
         double total = 0;
-        for (int i = 0; i < scales.Count; i++) total += scales[i] * scales[i] * counts[i] * spreadSquared[i];
+        for (int i = 0; i < scales.Count; i++)
+        {
+            // A domain that adds nothing to the gradient adds no variance, even where its spread was not measurable.
+            if (scales[i] == 0 || counts[i] == 0) continue;
+            total += scales[i] * scales[i] * counts[i] * spreadSquared[i];
+        }
         return total;
     }
 

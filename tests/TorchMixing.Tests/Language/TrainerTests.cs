@@ -75,6 +75,34 @@ public class TrainerTests : IDisposable
         Assert.Equal(["step-00000008", "step-00000012"], Checkpoint.List(full).Select(Path.GetFileName));
     }
 
+    /// <summary>
+    /// The logged grad_noise against the variance formula written out by hand, Σ_i (π_i w_i / b_i)² · b_i · v̂_i², with
+    /// the counts b_i of that step's batch reproduced by an independent stratified allocator (fixed weights, minimum 2
+    /// per domain, no domain runs out) and the v̂_i² logged at the same step.
+    /// </summary>
+    [Fact]
+    public void LoggedGradientNoiseIsTheVarianceFormulaWithTheBatchCounts()
+    {
+        var cfg = SmallConfig();
+        string dir = Path.Combine(_root, "noise");
+        using (var t = NewTrainer(cfg, dir)) t.Run(resume: false);
+        var lines = StepMetrics.ReadAll(Path.Combine(dir, "metrics.jsonl"));
+        var allocator = new StratifiedAllocator(3, minPerDomain: 2);
+        int checkedSteps = 0;
+        foreach (var line in lines)
+        {
+            var counts = allocator.Allocate(cfg.Weights.SamplingWeights!, cfg.Train.BatchSize);
+            Assert.Equal(line.GradSpreadSquared is not null, line.GradNoise is not null);
+            if (line.GradSpreadSquared is not { } v2) continue;
+            var pi = line.Importance;
+            var w = line.LossWeights;
+            double expected = Enumerable.Range(0, 3).Sum(i => Math.Pow(pi[i] * w[i] / counts[i], 2) * counts[i] * v2[i]);
+            Assert.Equal(expected, line.GradNoise!.Value, 10);
+            checkedSteps++;
+        }
+        Assert.Equal(4, checkedSteps);   // grad_stats_every = 3 over 12 steps
+    }
+
     [Fact]
     public void TrainingLowersHeldOutLossOnEveryDomain()
     {
