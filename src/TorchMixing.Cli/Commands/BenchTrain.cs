@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using TorchMixing.Data;
 using TorchMixing.Models;
 using TorchMixing.Runtime;
 using TorchMixing.Training;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using TorchMixing.Data.Images;
 using TorchMixing.Models;
 using TorchMixing.Runtime;
 using TorchMixing.Weighting;

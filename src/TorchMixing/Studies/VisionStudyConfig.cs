@@ -1,3 +1,4 @@
+using TorchMixing.Data.Images;
 using TorchMixing.Weighting;
 
 namespace TorchMixing.Studies;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using TorchMixing.Data;
 using TorchMixing.Models;
 using TorchMixing.Weighting;
 

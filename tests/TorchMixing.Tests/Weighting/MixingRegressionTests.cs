@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using TorchMixing.Config;
+using TorchMixing.Data.Images;
 using TorchMixing.Runtime;
 using TorchMixing.Studies;
-using TorchMixing.Tests.Language;
+using TorchMixing.Tests.Training;
 using TorchMixing.Tests.Studies;
 using TorchMixing.Training;
 using Xunit.Abstractions;

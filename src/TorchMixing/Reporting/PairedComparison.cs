@@ -1,0 +1,20 @@
+using TorchMixing.Reporting;
+
+namespace TorchMixing.Reporting;
+
+/// <summary>
+/// Method A minus method B on the same seeds (same data, same index stream): the paired difference removes the
+/// seed-to-seed spread that both share, so "within noise" is judged on the difference's own 95% interval.
+/// </summary>
+public readonly record struct PairedComparison(MeanCi Difference, double RelativeChange)
+{
+    /// <summary>True when the 95% interval of A − B contains zero, or with a single seed (no interval: nothing is decided).</summary>
+    public bool WithinNoise => Difference.N < 2 || (Difference.Lower <= 0 && Difference.Upper >= 0);
+
+    public static PairedComparison Of(double[] a, double[] b)
+    {
+        var diff = a.Select((x, i) => x - b[i]).ToArray();
+        double mb = b.Average();
+        return new PairedComparison(MeanCi.Of(diff), mb != 0 ? diff.Average() / Math.Abs(mb) : double.NaN);
+    }
+}
