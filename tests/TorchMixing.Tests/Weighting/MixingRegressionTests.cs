@@ -18,6 +18,7 @@ namespace TorchMixing.Tests.Weighting;
 /// component; a value may only change in a commit that says why (an intended change of behaviour).
 /// Small runs: each case takes about a second.
 /// </summary>
+[Collection(SerialCollection.Name)]
 public class MixingRegressionTests : IDisposable
 {
     static MixingRegressionTests() => TorchRuntime.Initialize(threads: 1);
