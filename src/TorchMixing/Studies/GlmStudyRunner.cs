@@ -99,10 +99,7 @@ public static class GlmStudyRunner
             {
                 var (lossMean, lossVar, spreadSquared) = MeasureStatistics(data, theta, xb, r, tensor(dom, [S, B]), needs);
                 for (int s = 0; s < S; s++)
-                {
-                    if (spreadSquared is not null) mixers[s].ObserveSpreadSquared(spreadSquared[s]);
-                    mixers[s].Update(t, lossMean?[s], lossVar?[s]);
-                }
+                    mixers[s].Update(t, lossMean?[s], lossVar?[s], spreadSquared?[s]);
             }
 
             // 5. The SGD step.

@@ -92,8 +92,7 @@ public static class VisionStudy
             if (mixer.UpdateDue(t))
             {
                 var (mean, variance, spreadSquared) = Statistics(model, data, hidden.detach(), logits.detach(), yb, tensor(dom), mixer.Needs);
-                if (spreadSquared is not null) mixer.ObserveSpreadSquared(spreadSquared);
-                mixer.Update(t, mean, variance);
+                mixer.Update(t, mean, variance, spreadSquared);
             }
 
             if (t % config.LogEvery == 0 || t == config.Steps - 1)

@@ -171,19 +171,18 @@ public sealed class DomainMixer
         return (trainLoss, noise);
     }
 
-    /// <summary>A measurement of v̂_i² per domain outside <see cref="EndStep"/> (NaN: not measured for that domain).</summary>
-    public void ObserveSpreadSquared(double[] spreadSquared) => _acc.AddSpreadSquared(spreadSquared);
-
     /// <summary>Whether the policy updates after <paramref name="step"/> steps (its schedule: <see cref="WeightPolicy.IsDue"/>).</summary>
     public bool UpdateDue(long step) => _policy is not null && _policy.IsDue(step);
 
     /// <summary>
-    /// The policy's update after <paramref name="step"/> steps from the statistics accumulated since the last one and
-    /// the held-out loss when the caller measured it; the accumulators start afresh. Returns whether any weight changed.
+    /// The policy's update after <paramref name="step"/> steps from the statistics accumulated since the last one, the
+    /// held-out loss when the caller measured it, and a gradient spread v̂_i² measured for this update (NaN: not
+    /// measured for that domain); the accumulators start afresh. Returns whether any weight changed.
     /// </summary>
-    public bool Update(long step, double[]? heldOutMean = null, double[]? heldOutVariance = null)
+    public bool Update(long step, double[]? heldOutMean = null, double[]? heldOutVariance = null, double[]? spreadSquared = null)
     {
         if (!UpdateDue(step)) return false;
+        if (spreadSquared is not null) _acc.AddSpreadSquared(spreadSquared);
         var before = _weights;
         _weights = _policy!.Update(step, _acc.ToStatistics(_sizes, heldOutMean, heldOutVariance), _weights).Validated($"policy '{_policy.Name}'");
         _acc.Clear();
