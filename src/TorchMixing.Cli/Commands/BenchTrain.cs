@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using TorchMixing.Data;
 using TorchMixing.Models;
 using TorchMixing.Runtime;
 using TorchMixing.Training;
@@ -191,9 +192,8 @@ public static class BenchTrain
                 },
             };
             using (var trainer = LmRun.CreateTrainer(cfg, dir, "bench")) trainer.Run(resume: false);
-            return File.ReadLines(Path.Combine(dir, "metrics.jsonl")).Skip(3).Select(l => JsonNode.Parse(l)!["time_ms"]!)
-                .Select(n => new Split(n["data"]!.GetValue<double>(), n["forward"]!.GetValue<double>(), n["backward"]!.GetValue<double>(),
-                                       n["optimizer"]!.GetValue<double>(), n["weighting"]!.GetValue<double>()))
+            return StepMetrics.ReadAll(Path.Combine(dir, "metrics.jsonl")).Skip(3).Select(l => l.TimeMs!)
+                .Select(n => new Split(n["data"], n["forward"], n["backward"], n["optimizer"], n["weighting"]))
                 .ToList();
         }
         finally

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using TorchMixing.Config;
+using TorchMixing.Reporting;
 using TorchMixing.Runtime;
 using TorchMixing.Studies;
 

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using TorchMixing.Config;
+using TorchMixing.Data.Images;
+using TorchMixing.Reporting;
 using TorchMixing.Runtime;
 using TorchMixing.Studies;
 

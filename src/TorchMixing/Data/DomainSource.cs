@@ -13,7 +13,7 @@ public sealed record DomainSource
 
     public string TextColumn { get; init; } = "text";
 
-    /// <summary>Importance π_i of the domain in the target objective (design.md §2); null = not given.</summary>
+    /// <summary>Importance π_i of the domain in the target objective (see the math contract in docs/architecture.md); null = not given.</summary>
     public double? Importance { get; init; }
 
     public ExhaustionPolicy Policy { get; init; } = ExhaustionPolicy.Repeat;

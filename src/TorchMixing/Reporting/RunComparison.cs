@@ -1,5 +1,5 @@
 using System.Globalization;
-using TorchMixing.Weighting;
+using TorchMixing.Training;
 
 namespace TorchMixing.Reporting;
 
@@ -33,7 +33,7 @@ public sealed class RunComparison
     public static RunComparison Build(IEnumerable<string> runDirectories, ComparisonMetric? metric = null)
     {
         metric ??= ComparisonMetric.HeldOut;
-        var runs = runDirectories.Select(RunMetrics.Load).Where(r => r.LastWith(metric.DomainLossKey) is not null).ToList();
+        var runs = runDirectories.Select(RunMetrics.Load).Where(r => metric.Last(r) is not null).ToList();
         if (runs.Count == 0) throw new UserInputException("compare: none of the given folders holds a run with an evaluation yet.");
         var domains = runs[0].Domains;
         foreach (var r in runs)
@@ -44,37 +44,31 @@ public sealed class RunComparison
         return new RunComparison(domains, rows, groups, metric);
     }
 
-    private static double FinalPiLoss(RunMetrics run, ComparisonMetric metric) => run.LastWith(metric.PiLossKey)![metric.PiLossKey]!.GetValue<double>();
+    private static double FinalPiLoss(RunMetrics run, ComparisonMetric metric) => metric.PiLoss(metric.Last(run)!)!.Value;
 
     private static ComparisonRow Row(string name, List<RunMetrics> runs, int k, ComparisonMetric metric)
     {
-        var finals = runs.Select(r => RunMetrics.Vector(r.LastWith(metric.DomainLossKey)![metric.DomainLossKey])).ToList();
-        var perDomain = Enumerable.Range(0, k).Select(i => MeanCi.Of(finals.Select(f => f[i]).ToList())).ToArray();
+        var finals = runs.Select(r => metric.DomainLoss(metric.Last(r)!)!).ToList();
+        var perDomain = Enumerable.Range(0, k).Select(i => MeanCi.Of(finals.Select(f => RunMetrics.At(f, i)).ToList())).ToArray();
         var pi = MeanCi.Of(runs.Select(r => FinalPiLoss(r, metric)).ToList());
         var last = runs.Select(r => r.Lines[^1]).ToList();
-        double[] Avg(string key) => Enumerable.Range(0, k).Select(i => last.Average(l => RunMetrics.Vector(l[key])[i])).ToArray();
+        double[] Avg(Func<StepMetrics, double[]> select) => Enumerable.Range(0, k).Select(i => last.Average(l => RunMetrics.At(select(l), i))).ToArray();
         var noise = MeanCi.Of(runs.Select(GradientNoise).Where(double.IsFinite).ToList());
-        return new ComparisonRow(name, runs.Count, runs[0].Mode, perDomain, pi, noise, Avg("sampling_weights"), Avg("loss_weights"), Avg("importance"));
+        return new ComparisonRow(name, runs.Count, runs[0].Mode, perDomain, pi, noise,
+                                 Avg(l => l.SamplingWeights), Avg(l => l.LossWeights), Avg(l => l.Importance));
     }
 
     /// <summary>
-    /// tr Var[g] of the batch gradient, Σ_i s_i²·b_i·v_i² (design.md §2: with decoupled s_i = π_i w_i/b_i this is
-    /// Σ π_i² w_i² v_i²/b_i), from the run's final weights, b_i = B·p_i, and its mean measured v̂_i². NaN when the run
-    /// never measured gradient spread.
+    /// tr Var[g] of the step gradient, Σ_i s_i²·b_i·v̂_i² (Weighting/GradientVariance; with decoupled scales
+    /// s_i = π_i w_i/b_i this is Σ π_i² w_i² v̂_i²/b_i), averaged over the steps where the trainer measured the
+    /// spread: the trainer logs it as grad_noise from the scales and the counts its batches actually held (the
+    /// minimum per domain included). NaN when the run never measured gradient spread, or was logged before
+    /// grad_noise existed.
     /// </summary>
     public static double GradientNoise(RunMetrics run)
     {
-        var v2 = run.MeanGradientSpreadSquare();
-        if (v2.Any(v => !double.IsFinite(v))) return double.NaN;
-        var last = run.Lines[^1];
-        var p = DomainVector.Normalize(RunMetrics.Vector(last["sampling_weights"]));
-        var w = RunMetrics.Vector(last["loss_weights"]);
-        var pi = RunMetrics.Vector(last["importance"]);
-        int b = (run.Config["train"]?["batch_size"]?.GetValue<int>() ?? 1) * (run.Config["train"]?["accumulation"]?.GetValue<int>() ?? 1);
-        var counts = p.Select(x => b * x).ToArray();
-        var mode = run.Mode == "classic" ? GradientMode.Classic : GradientMode.Decoupled;
-        var s = LossScales.Compute(pi, w, counts, mode);
-        return Enumerable.Range(0, p.Length).Sum(i => s[i] * s[i] * counts[i] * v2[i]);
+        var logged = run.Lines.Select(l => l.GradNoise).OfType<double>().Where(double.IsFinite).ToList();
+        return logged.Count > 0 ? logged.Average() : double.NaN;
     }
 
     public IReadOnlyList<string> Headers =>
@@ -108,7 +102,7 @@ public sealed class RunComparison
         var curves = new List<PlotSeries>();
         foreach (var g in _groups)
         {
-            var series = g.Select(r => r.Series(Metric.PiLossKey)).ToList();
+            var series = g.Select(r => r.Series(Metric.PiLoss)).ToList();
             int n = series.Min(s => s.Tokens.Length);
             var x = series[0].Tokens[..n];
             var cis = Enumerable.Range(0, n).Select(j => MeanCi.Of(series.Select(s => s.Values[j]).ToList())).ToArray();

@@ -1,14 +1,15 @@
 using System.Text.Json.Nodes;
+using TorchMixing.Training;
 
 namespace TorchMixing.Reporting;
 
 /// <summary>
-/// One run folder read back for reports: its config.json and metrics.jsonl (one JSON object per logged step).
-/// Works on unfinished runs too, so `compare` can look at a run matrix while it is still going.
+/// One run folder read back for reports: its config.json and metrics.jsonl (one <see cref="StepMetrics"/> per
+/// logged step). Works on unfinished runs too, so `compare` can look at a run matrix while it is still going.
 /// </summary>
 public sealed class RunMetrics
 {
-    private RunMetrics(string directory, JsonObject config, List<JsonObject> lines, string[] domains)
+    private RunMetrics(string directory, JsonObject config, List<StepMetrics> lines, string[] domains)
     {
         Directory = directory;
         Config = config;
@@ -18,7 +19,7 @@ public sealed class RunMetrics
 
     public string Directory { get; }
     public JsonObject Config { get; }
-    public IReadOnlyList<JsonObject> Lines { get; }
+    public IReadOnlyList<StepMetrics> Lines { get; }
     public string[] Domains { get; }
 
     /// <summary>The config's name: runs of one configuration that differ only in seed share it.</summary>
@@ -32,11 +33,11 @@ public sealed class RunMetrics
         if (!File.Exists(cfgPath) || !File.Exists(metricsPath))
             throw new UserInputException($"{directory}: not a run folder (config.json and metrics.jsonl expected).");
         JsonObject config;
-        List<JsonObject> lines;
+        List<StepMetrics> lines;
         try
         {
             config = JsonNode.Parse(File.ReadAllText(cfgPath))!.AsObject();
-            lines = File.ReadLines(metricsPath).Where(l => l.Length > 0).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+            lines = StepMetrics.ReadAll(metricsPath);
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException)
         {
@@ -44,37 +45,43 @@ public sealed class RunMetrics
         }
         var names = File.Exists(Path.Combine(directory, "domains.json"))
             ? JsonNode.Parse(File.ReadAllText(Path.Combine(directory, "domains.json")))!.AsArray().Select(n => n!.GetValue<string>()).ToArray()
-            : Enumerable.Range(0, lines.FirstOrDefault()?["train_loss"]?.AsArray().Count ?? 0).Select(i => $"domain{i}").ToArray();
+            : Enumerable.Range(0, lines.FirstOrDefault()?.TrainLoss.Length ?? 0).Select(i => $"domain{i}").ToArray();
         return new RunMetrics(directory, config, lines, names);
     }
 
-    public static double[] Vector(JsonNode? node) =>
-        node?.AsArray().Select(n => n is null ? double.NaN : n.GetValue<double>()).ToArray() ?? [];
-
-    /// <summary>(tokens, value) of every line that has <paramref name="key"/> (a vector; <paramref name="index"/> picks a domain).</summary>
-    public (double[] Tokens, double[] Values) Series(string key, int? index = null)
+    /// <summary>(tokens, value) of every line that has the per-domain vector <paramref name="select"/> picks, for domain <paramref name="index"/>.</summary>
+    public (double[] Tokens, double[] Values) Series(Func<StepMetrics, double[]?> select, int index)
     {
-        var rows = Lines.Where(l => l[key] is not null).ToList();
-        var x = rows.Select(l => l["tokens"]!.GetValue<double>()).ToArray();
-        var y = rows.Select(l => index is int i ? Vector(l[key])[i] : l[key]!.GetValue<double>()).ToArray();
-        return (x, y);
+        var rows = Lines.Where(l => select(l) is { Length: > 0 }).ToList();
+        return (rows.Select(l => (double)l.Tokens).ToArray(), rows.Select(l => At(select(l)!, index)).ToArray());
     }
 
-    public JsonObject? LastWith(string key) => Lines.LastOrDefault(l => l[key] is not null);
+    /// <summary>(tokens, value) of every line that has the number <paramref name="select"/> picks.</summary>
+    public (double[] Tokens, double[] Values) Series(Func<StepMetrics, double?> select)
+    {
+        var rows = Lines.Where(l => select(l) is not null).ToList();
+        return (rows.Select(l => (double)l.Tokens).ToArray(), rows.Select(l => select(l)!.Value).ToArray());
+    }
+
+    /// <summary>The last logged line that has an evaluation (held-out losses), or null.</summary>
+    public StepMetrics? LastEvaluation => Lines.LastOrDefault(l => l.ValLoss is not null);
+
+    /// <summary>Entry <paramref name="i"/> of a per-domain vector (NaN when the vector is shorter).</summary>
+    public static double At(double[] v, int i) => i < v.Length ? v[i] : double.NaN;
 
     /// <summary>Mean of each domain's measured v̂² over the run (NaN when never measured).</summary>
     public double[] MeanGradientSpreadSquare()
     {
-        var rows = Lines.Select(l => l["grad_spread_sq"]).Where(n => n is not null).Select(Vector).ToList();
+        var rows = Lines.Select(l => l.GradSpreadSquared).OfType<double[]>().ToList();
         return Enumerable.Range(0, Domains.Length).Select(i =>
         {
-            var v = rows.Select(r => r[i]).Where(double.IsFinite).ToList();
+            var v = rows.Select(r => At(r, i)).Where(double.IsFinite).ToList();
             return v.Count > 0 ? v.Average() : double.NaN;
         }).ToArray();
     }
 
     /// <summary>Mean of each timing phase in ms per logged step.</summary>
     public Dictionary<string, double> MeanTimes() =>
-        Lines.Where(l => l["time_ms"] is JsonObject).SelectMany(l => l["time_ms"]!.AsObject())
-             .GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Average(p => p.Value!.GetValue<double>()));
+        Lines.Where(l => l.TimeMs is not null).SelectMany(l => l.TimeMs!)
+             .GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Average(p => p.Value));
 }

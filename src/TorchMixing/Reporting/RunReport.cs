@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using TorchMixing.IO;
+using TorchMixing.Training;
 
 namespace TorchMixing.Reporting;
 
@@ -17,23 +18,23 @@ public static class RunReport
         string P(string f) => Path.Combine(runDirectory, f);
 
         LinePlot.Save(P("train_loss.png"), $"{run.Name}: training loss per domain", "tokens", "loss",
-            Enumerable.Range(0, k).Select(i => Series(run, "train_loss", i, run.Domains[i], smooth: 10)));
-        var val = Enumerable.Range(0, k).Select(i => Series(run, "val_loss", i, run.Domains[i])).ToList();
-        var (px, py) = run.Series("val_pi_loss");
+            Enumerable.Range(0, k).Select(i => Series(run, l => l.TrainLoss, i, run.Domains[i], smooth: 10)));
+        var val = Enumerable.Range(0, k).Select(i => Series(run, l => l.ValLoss, i, run.Domains[i])).ToList();
+        var (px, py) = run.Series(l => l.ValPiLoss);
         val.Add(new PlotSeries("π-weighted", px, py));
         LinePlot.Save(P("val_loss.png"), $"{run.Name}: held-out loss per domain", "tokens", "loss", val);
         LinePlot.Save(P("weights.png"), $"{run.Name}: sampling weights p (solid) and normalised π·w (loss weights)", "tokens", "weight",
-            Enumerable.Range(0, k).Select(i => Series(run, "sampling_weights", i, $"p {run.Domains[i]}"))
+            Enumerable.Range(0, k).Select(i => Series(run, l => l.SamplingWeights, i, $"p {run.Domains[i]}"))
                 .Concat(Enumerable.Range(0, k).Select(i => LossShare(run, i))));
         LinePlot.Save(P("shares.png"), $"{run.Name}: realized share of sequences (= tokens) so far", "tokens", "share",
-            Enumerable.Range(0, k).Select(i => Series(run, "seq_share", i, run.Domains[i])));
+            Enumerable.Range(0, k).Select(i => Series(run, l => l.SequenceShare, i, run.Domains[i])));
 
         AtomicFile.WriteAllText(P("summary.md"), Summary(run));
     }
 
-    private static PlotSeries Series(RunMetrics run, string key, int i, string label, int smooth = 1)
+    private static PlotSeries Series(RunMetrics run, Func<StepMetrics, double[]?> select, int i, string label, int smooth = 1)
     {
-        var (x, y) = run.Series(key, i);
+        var (x, y) = run.Series(select, i);
         if (smooth > 1)
             y = y.Select((_, j) =>
             {
@@ -45,12 +46,12 @@ public static class RunReport
 
     private static PlotSeries LossShare(RunMetrics run, int i)
     {
-        var rows = run.Lines.Where(l => l["loss_weights"] is not null).ToList();
-        var x = rows.Select(l => l["tokens"]!.GetValue<double>()).ToArray();
+        var rows = run.Lines.Where(l => l.LossWeights.Length > 0).ToList();
+        var x = rows.Select(l => (double)l.Tokens).ToArray();
         var y = rows.Select(l =>
         {
-            var w = RunMetrics.Vector(l["loss_weights"]);
-            var pi = RunMetrics.Vector(l["importance"]);
+            var w = l.LossWeights;
+            var pi = l.Importance;
             var piw = w.Select((v, j) => v * (pi.Length == w.Length ? pi[j] : 1.0 / w.Length)).ToArray();
             return piw[i] / piw.Sum();
         }).ToArray();
@@ -62,25 +63,25 @@ public static class RunReport
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         var last = run.Lines.LastOrDefault();
-        var eval = run.LastWith("val_loss");
+        var eval = run.LastEvaluation;
         sb.AppendLine($"# Run `{run.Name}` (seed {run.Seed}, {run.Mode} mode)").AppendLine();
         if (last is null) return sb.AppendLine("No steps logged.").ToString();
-        sb.AppendLine(string.Create(inv, $"Steps {last["step"]}, tokens {last["tokens"]}."));
+        sb.AppendLine(string.Create(inv, $"Steps {last.Step}, tokens {last.Tokens}."));
         var times = run.MeanTimes();
         if (times.Count > 0)
             sb.AppendLine("Mean ms per step: " + string.Join(", ", times.Select(t => string.Create(inv, $"{t.Key} {t.Value:F1}")))).AppendLine();
         sb.AppendLine("| domain | held-out loss | perplexity | final p | final w | mean v̂² |").AppendLine("|---|---|---|---|---|---|");
-        var vl = RunMetrics.Vector(eval?["val_loss"]);
-        var p = RunMetrics.Vector(last["sampling_weights"]);
-        var w = RunMetrics.Vector(last["loss_weights"]);
+        var vl = eval?.ValLoss ?? [];
+        var p = last.SamplingWeights;
+        var w = last.LossWeights;
         var v2 = run.MeanGradientSpreadSquare();
         for (int i = 0; i < run.Domains.Length; i++)
             sb.AppendLine(string.Create(inv, $"| {run.Domains[i]} | {Get(vl, i):F4} | {Math.Exp(Get(vl, i)):F2} | {Get(p, i):F3} | {Get(w, i):F3} | {Get(v2, i):G3} |"));
-        if (eval?["val_pi_loss"] is { } pl) sb.AppendLine().AppendLine(string.Create(inv, $"π-weighted held-out loss: **{pl.GetValue<double>():F4}**."));
-        int changes = run.Lines.Count(l => l["weights_changed"]?.GetValue<bool>() == true);
+        if (eval?.ValPiLoss is { } pl) sb.AppendLine().AppendLine(string.Create(inv, $"π-weighted held-out loss: **{pl:F4}**."));
+        int changes = run.Lines.Count(l => l.WeightsChanged);
         sb.AppendLine().AppendLine($"Weight changes logged: {changes}. Plots: train_loss.png, val_loss.png, weights.png, shares.png.");
         return sb.ToString();
     }
 
-    private static double Get(double[] v, int i) => i < v.Length ? v[i] : double.NaN;
+    private static double Get(double[] v, int i) => RunMetrics.At(v, i);
 }

@@ -6,9 +6,10 @@ namespace TorchMixing.Studies;
 
 /// <summary>
 /// Decoupled (or classic) minibatch SGD for linear / logistic regression with all seeds batched: θ is [S, d] and
-/// each step is a handful of batched tensor ops, while the per-seed policies and allocators (cheap scalar code)
-/// decide each seed's batch composition. The loop reads top to bottom: allocate → gather → gradient → (log) →
-/// (policy update) → step.
+/// each step is a handful of batched tensor ops, while each seed's <see cref="DomainMixer"/> (cheap scalar code:
+/// weights, policy, allocator, loss scales) decides its batch composition. The loop reads top to bottom: allocate →
+/// gather → gradient → (log) → (policy update) → step. What stays here is the model: the GLM gradient, its metrics
+/// and the held-out losses and per-example gradient spread the policies are fed.
 /// </summary>
 public static class GlmStudyRunner
 {
@@ -22,20 +23,18 @@ public static class GlmStudyRunner
         double[] pi = setting.ImportanceOrProportional();
         double curvatureFactor = data.Kind == GlmKind.Logistic ? 0.25 : 1.0;
 
-        var policies = new WeightPolicy[S];
-        var weights = new MixtureWeights[S];
-        var allocators = new BatchAllocator[S];
+        var mixers = new DomainMixer[S];
         var rngs = new Rng[S];
+        double[]? noiseVariance = setting.Noise?.Select(x => x * x).ToArray();
         for (int s = 0; s < S; s++)
         {
-            policies[s] = CreatePolicy(method, config, setting, data.TrainSizes, pi);
-            weights[s] = policies[s].Initial(data.TrainSizes, pi);
             ulong seed = (ulong)(config.SeedBase + s);
-            allocators[s] = BatchAllocator.Create(config.Allocation, K, config.MinPerDomain, seed ^ 0x5EED);
+            var policy = WeightPolicyFactory.Create(config.Policy with { Policy = method }, $"methods['{method}']", noiseVariance);
+            mixers[s] = DomainMixer.Start(data.TrainSizes, pi, policy, config.Mode,
+                BatchAllocator.Create(config.Allocation, K, config.MinPerDomain, seed ^ 0x5EED));
             rngs[s] = new Rng(seed).Fork(0xBA7C4); // same index stream for every method: paired comparisons
         }
-        var needs = policies[0].Needs;
-        int updateEvery = policies[0].UpdateEvery;
+        var needs = mixers[0].Needs;
 
         string[] metricNames = (data.Kind == GlmKind.Linear ? LinearMetrics : LogisticMetrics)
             .Concat(Enumerable.Range(0, K).SelectMany(i => new[] { $"w{i}", $"p{i}" })).ToArray();
@@ -55,22 +54,18 @@ public static class GlmStudyRunner
         for (int t = 0; t < config.Steps; t++)
         {
             using var scope = NewDisposeScope();
-            // 1. Each seed's batch composition from its own weights, and the per-example loss scales (design.md §2).
+            // 1. Each seed's batch composition from its own weights, and the per-example loss scales.
             for (int s = 0; s < S; s++)
             {
-                var w = weights[s];
-                int[] counts = allocators[s].Allocate(w.SamplingWeights, B);
-                double[] scaleCounts = config.Allocation == AllocationKind.Stratified
-                    ? counts.Select(c => (double)c).ToArray()
-                    : allocators[s].ExpectedCounts(w.SamplingWeights, B);
-                double[] si = LossScales.Compute(w.Importance, w.LossWeights, scaleCounts, config.Mode);
+                int[] counts = mixers[s].Allocate(B);
+                double[] si = mixers[s].Scales(counts);
                 int slot = s * B;
                 double curvature = 0;
                 for (int i = 0; i < K; i++)
                 {
                     slotScale[s * K + i] = si[i];
                     slotCount[s * K + i] = counts[i];
-                    curvature += si[i] * scaleCounts[i] * setting.CovScale[i];
+                    curvature += si[i] * counts[i] * setting.CovScale[i];
                     for (int j = 0; j < counts[i]; j++, slot++)
                     {
                         idx[slot] = data.Offsets[i] + rngs[s].NextLong(data.TrainSizes[i]);
@@ -95,16 +90,16 @@ public static class GlmStudyRunner
             if (t % config.LogEvery == 0 || t == config.Steps - 1)
             {
                 steps[logIdx] = t;
-                LogMetrics(data, theta, g, pi, weights, slotScale, slotCount, curves, logIdx);
+                LogMetrics(data, theta, g, pi, mixers.Select(m => m.Weights).ToArray(), slotScale, slotCount, curves, logIdx);
                 logIdx++;
             }
 
             // 4. Policy updates from held-out losses and this batch's per-domain gradient spread.
-            if (updateEvery > 0 && t > 0 && t % updateEvery == 0)
+            if (mixers[0].UpdateDue(t))
             {
-                var stats = MeasureStatistics(data, theta, xb, r, tensor(dom, [S, B]), needs);
+                var (lossMean, lossVar, spreadSquared) = MeasureStatistics(data, theta, xb, r, tensor(dom, [S, B]), needs);
                 for (int s = 0; s < S; s++)
-                    weights[s] = policies[s].Update(t, stats[s], weights[s]);
+                    mixers[s].Update(t, lossMean?[s], lossVar?[s], spreadSquared?[s]);
             }
 
             // 5. The SGD step.
@@ -114,18 +109,7 @@ public static class GlmStudyRunner
         }
         theta.Dispose();
         return new MethodRun(setting.Name, method, steps, curves.ToDictionary(kv => kv.Key, kv => kv.Value),
-            weights, policies.Select(p => p.Log.Changes).ToArray());
-    }
-
-    /// <summary>A study method: a policy name, or "oracle" = GLS loss weights from the true σ (uniform sampling).</summary>
-    public static WeightPolicy CreatePolicy(string method, GlmStudyConfig config, StudySetting setting, long[] trainSizes, double[] pi)
-    {
-        if (method == "oracle")
-        {
-            var w = FglsPolicy.GlsWeights(trainSizes, pi, setting.Noise!.Select(x => x * x).ToArray());
-            return new ManualPolicy(w, null);
-        }
-        return WeightPolicyFactory.Create(config.Policy with { Policy = method });
+            mixers.Select(m => m.Weights).ToArray(), mixers.Select(m => m.Changes).ToArray());
     }
 
     private static void LogMetrics(GlmStudyData data, Tensor theta, Tensor g, double[] pi, MixtureWeights[] weights,
@@ -151,7 +135,7 @@ public static class GlmStudyRunner
         // Exact per-domain mean gradient and per-example gradient variance over the training set, so the batch
         // gradient's deviation can be compared with Σ_i s_i² b_i v_i² (= Σ π_i² w_i² v_i² / b_i when decoupled).
         var full = zeros_like(theta);
-        var theory = new double[S];
+        var v2 = new double[K][];
         for (int i = 0; i < K; i++)
         {
             var x = data.TrainX[i];
@@ -160,16 +144,15 @@ public static class GlmStudyRunner
             double n = data.TrainSizes[i];
             var mean = ri.unsqueeze(1).bmm(x).squeeze(1) / n;                             // [S, d]
             var second = (ri.pow(2) * x.pow(2).sum(2)).sum(1) / n;                         // E‖r x‖²
-            var v2 = (second - mean.pow(2).sum(1)).data<double>().ToArray();
+            v2[i] = (second - mean.pow(2).sum(1)).data<double>().ToArray();
             var sb = new double[S];
-            for (int s = 0; s < S; s++)
-            {
-                double si = slotScale[s * K + i], bi = slotCount[s * K + i];
-                sb[s] = si * bi;
-                theory[s] += si * si * bi * v2[s];
-            }
+            for (int s = 0; s < S; s++) sb[s] = slotScale[s * K + i] * slotCount[s * K + i];
             full += tensor(sb, [S, 1], float64) * mean;
         }
+        var theory = new double[S];
+        for (int s = 0; s < S; s++)
+            theory[s] = GradientVariance.OfBatch(slotScale.AsSpan(s * K, K).ToArray(), slotCount.AsSpan(s * K, K).ToArray(),
+                                                 v2.Select(v => v[s]).ToArray());
         Put(curves, "grad_var_measured", (g - full).pow(2).sum(1).data<double>().ToArray(), logIdx);
         Put(curves, "grad_var_theory", theory, logIdx);
         for (int i = 0; i < K; i++)
@@ -197,15 +180,19 @@ public static class GlmStudyRunner
         return (loss!.data<double>().ToArray(), acc!.data<double>().ToArray());
     }
 
-    /// <summary>Per-seed DomainStatistics: held-out loss mean/variance and this batch's per-domain gradient spread.</summary>
-    private static DomainStatistics[] MeasureStatistics(GlmStudyData data, Tensor theta, Tensor xb, Tensor r, Tensor dom, PolicyNeeds needs)
+    /// <summary>
+    /// What the policies need, per seed and domain: held-out loss mean and variance, and this batch's per-domain
+    /// per-example gradient variance v̂² (NaN for a domain with fewer than two examples). Null when not needed.
+    /// </summary>
+    private static (double[][]? Mean, double[][]? Variance, double[][]? SpreadSquared) MeasureStatistics(
+        GlmStudyData data, Tensor theta, Tensor xb, Tensor r, Tensor dom, PolicyNeeds needs)
     {
         int S = data.Seeds, K = data.DomainCount;
-        var lossMean = new double[S, K];
-        var lossVar = new double[S, K];
-        var spread = new double[S, K];
+        double[][]? lossMean = null, lossVar = null, spread = null;
         if ((needs & (PolicyNeeds.HeldOutLoss | PolicyNeeds.LossVariance)) != 0)
         {
+            lossMean = Enumerable.Range(0, S).Select(_ => new double[K]).ToArray();
+            lossVar = Enumerable.Range(0, S).Select(_ => new double[K]).ToArray();
             for (int i = 0; i < K; i++)
             {
                 var z = data.HoldX[i].bmm(theta.unsqueeze(2)).squeeze(2);
@@ -213,11 +200,12 @@ public static class GlmStudyRunner
                 var l = data.Kind == GlmKind.Linear ? 0.5 * (z - y).pow(2) : nn.functional.softplus(z) - y * z;
                 var m = l.mean([1]).data<double>().ToArray();
                 var v = l.var(1).data<double>().ToArray();
-                for (int s = 0; s < S; s++) { lossMean[s, i] = m[s]; lossVar[s, i] = v[s]; }
+                for (int s = 0; s < S; s++) { lossMean[s][i] = m[s]; lossVar[s][i] = v[s]; }
             }
         }
         if ((needs & PolicyNeeds.GradientSpread) != 0)
         {
+            spread = Enumerable.Range(0, S).Select(_ => new double[K]).ToArray();
             var grads = r.unsqueeze(2) * xb;                                  // per-example ∇ℓ, [S, B, d]
             for (int i = 0; i < K; i++)
             {
@@ -225,24 +213,12 @@ public static class GlmStudyRunner
                 var cnt = mask.sum(1);
                 var mean = (mask.unsqueeze(2) * grads).sum(1) / cnt.clamp_min(1).unsqueeze(1);
                 var dev = (grads - mean.unsqueeze(1)).pow(2).sum(2);
-                var v = ((mask * dev).sum(1) / (cnt - 1).clamp_min(1)).sqrt().data<double>().ToArray();
+                var v2 = ((mask * dev).sum(1) / (cnt - 1).clamp_min(1)).data<double>().ToArray();
                 var c = cnt.data<double>().ToArray();
-                for (int s = 0; s < S; s++) spread[s, i] = c[s] >= 2 ? v[s] : double.NaN;
+                for (int s = 0; s < S; s++) spread[s][i] = c[s] >= 2 ? v2[s] : double.NaN;
             }
         }
-        var result = new DomainStatistics[S];
-        for (int s = 0; s < S; s++)
-        {
-            int ss = s;
-            result[s] = new DomainStatistics
-            {
-                Sizes = data.TrainSizes,
-                LossMean = Enumerable.Range(0, K).Select(i => lossMean[ss, i]).ToArray(),
-                LossVariance = Enumerable.Range(0, K).Select(i => lossVar[ss, i]).ToArray(),
-                GradientSpread = Enumerable.Range(0, K).Select(i => spread[ss, i]).ToArray(),
-            };
-        }
-        return result;
+        return (lossMean, lossVar, spread);
     }
 
     private static void Put(Dictionary<string, double[][]> curves, string metric, double[] perSeed, int logIdx)

@@ -5,7 +5,7 @@ namespace TorchMixing.Studies;
 /// <summary>
 /// Closed-form reference solutions for the linear-regression study, batched over seeds: the weighted least-squares
 /// estimator θ̂_c = (Σ_i c_i X_iᵀX_i)⁻¹ Σ_i c_i X_iᵀy_i with per-example weight c_i per domain. OLS is c_i = 1;
-/// oracle GLS is c_i = 1/σ_i² (Aitken: the best linear unbiased estimator under per-domain noise, paper.md §3.1).
+/// oracle GLS is c_i = 1/σ_i² (Aitken: the best linear unbiased estimator under per-domain noise, the paper §3.1).
 /// </summary>
 public static class LinearAnchors
 {

@@ -20,7 +20,7 @@ public sealed record StudySetting
     /// <summary>q_i: probability that a label is flipped (logistic study).</summary>
     public double[]? FlipRate { get; init; }
 
-    /// <summary>π_i; null means proportional to size (then GLS is w ∝ 1/σ², paper.md §3.1).</summary>
+    /// <summary>π_i; null means proportional to size (then GLS is w ∝ 1/σ², the paper §3.1).</summary>
     public double[]? Importance { get; init; }
 
     public int DomainCount => Sizes.Length;

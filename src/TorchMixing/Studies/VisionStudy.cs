@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using TorchMixing.Data.Images;
 using TorchMixing.Models;
 using TorchMixing.Runtime;
 using TorchMixing.Weighting;
@@ -12,8 +13,9 @@ public sealed record VisionStudyResult(VisionStudyConfig Config, IReadOnlyList<M
 
 /// <summary>
 /// Label-noise images (paper Fig. 3): a clean and a noisy-label domain of Fashion-MNIST, a small MLP trained with the
-/// decoupled estimator, the weights set by each method's policy. One seed at a time (the model is not batched), each
-/// step a plain loop: allocate → gather → forward → weighted loss → backward → SGD step → (policy update) → (eval).
+/// estimator of <see cref="VisionStudyConfig.Mode"/>, the weights set by each method's policy through the shared
+/// <see cref="DomainMixer"/>. One seed at a time (the model is not batched), each step a plain loop: allocate →
+/// gather → forward → weighted loss → backward → SGD step → (policy update) → (eval).
 /// </summary>
 public static class VisionStudy
 {
@@ -50,9 +52,9 @@ public static class VisionStudy
     {
         int K = data.K, B = config.BatchSize;
         double[] pi = DomainVector.Normalize(data.TrainSizes.Select(n => (double)n).ToArray(), "importance");
-        var policy = WeightPolicyFactory.Create(config.Policy with { Policy = method });
-        var weights = policy.Initial(data.TrainSizes, pi);
-        var allocator = new StratifiedAllocator(K, config.MinPerDomain);
+        var policy = WeightPolicyFactory.Create(config.Policy with { Policy = method }, $"methods['{method}']");
+        var mixer = DomainMixer.Start(data.TrainSizes, pi, policy, config.Mode,
+            BatchAllocator.Create(config.Allocation, K, config.MinPerDomain, (ulong)seed ^ 0x5EED));
         var rng = new Rng((ulong)seed).Fork(0xBA7C4);   // same batch stream for every method
         TorchRuntime.Seed(seed);                          // same initial network for every method
         using var model = new Mlp(FashionMnist.Pixels, config.Hidden, FashionMnist.Classes);
@@ -68,8 +70,8 @@ public static class VisionStudy
         for (int t = 0; t < config.Steps; t++)
         {
             using var scope = NewDisposeScope();
-            int[] counts = allocator.Allocate(weights.SamplingWeights, B);
-            double[] s = LossScales.Compute(weights.Importance, weights.LossWeights, counts.Select(c => (double)c).ToArray(), GradientMode.Decoupled);
+            int[] counts = mixer.Allocate(B);
+            double[] s = mixer.Scales(counts);
             for (int i = 0, slot = 0; i < K; i++)
                 for (int j = 0; j < counts[i]; j++, slot++)
                 {
@@ -87,10 +89,10 @@ public static class VisionStudy
             loss.backward();
             opt.step();
 
-            if (policy.UpdateEvery > 0 && t > 0 && t % policy.UpdateEvery == 0)
+            if (mixer.UpdateDue(t))
             {
-                var stats = Statistics(model, data, hidden.detach(), logits.detach(), yb, tensor(dom), policy.Needs);
-                weights = policy.Update(t, stats, weights);
+                var (mean, variance, spreadSquared) = Statistics(model, data, hidden.detach(), logits.detach(), yb, tensor(dom), mixer.Needs);
+                mixer.Update(t, mean, variance, spreadSquared);
             }
 
             if (t % config.LogEvery == 0 || t == config.Steps - 1)
@@ -99,10 +101,11 @@ public static class VisionStudy
                 var (acc, tl) = Evaluate(model, test);
                 curves["test_accuracy"].Add(acc);
                 curves["test_loss"].Add(tl);
+                var weights = mixer.Weights;
                 for (int i = 0; i < K; i++) { curves[$"w{i}"].Add(weights.LossWeights[i]); curves[$"p{i}"].Add(weights.SamplingWeights[i]); }
             }
         }
-        return new SeedRun(steps.ToArray(), curves.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray()), weights, policy.Log.Changes);
+        return new SeedRun(steps.ToArray(), curves.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray()), mixer.Weights, mixer.Changes);
     }
 
     /// <summary>
@@ -110,21 +113,27 @@ public static class VisionStudy
     /// layer (VA). A network has no closed-form per-example gradient for every layer and TorchSharp has no vmap; the
     /// last layer's is exact and cheap — ∇_W ℓ = δ·[h, 1]ᵀ with δ = softmax − onehot — and serves as the spread proxy.
     /// </summary>
-    private static DomainStatistics Statistics(Mlp model, SeedData data, Tensor hidden, Tensor logits, Tensor y, Tensor dom, PolicyNeeds needs)
+    private static (double[]? Mean, double[]? Variance, double[]? SpreadSquared) Statistics(
+        Mlp model, SeedData data, Tensor hidden, Tensor logits, Tensor y, Tensor dom, PolicyNeeds needs)
     {
         int K = data.K;
-        var mean = new double[K]; var variance = new double[K]; var spread = new double[K];
+        double[]? mean = null, variance = null, spread = null;
         using (no_grad())
         {
             if ((needs & (PolicyNeeds.HeldOutLoss | PolicyNeeds.LossVariance)) != 0)
+            {
+                mean = new double[K];
+                variance = new double[K];
                 for (int i = 0; i < K; i++)
                 {
                     var l = nn.functional.cross_entropy(model.forward(data.HoldX[i]), data.HoldY[i], reduction: nn.Reduction.None).to_type(float64);
                     mean[i] = l.mean().item<double>();
                     variance[i] = l.var().item<double>();
                 }
+            }
             if ((needs & PolicyNeeds.GradientSpread) != 0)
             {
+                spread = new double[K];
                 var delta = logits.softmax(1) - nn.functional.one_hot(y, FashionMnist.Classes).to_type(float32);   // [b, 10]
                 var h1 = cat([hidden, ones(hidden.shape[0], 1)], 1);                                              // [b, H+1]
                 for (int i = 0; i < K; i++)
@@ -137,11 +146,11 @@ public static class VisionStudy
                     var sq = (d.pow(2).sum(1) * h.pow(2).sum(1)).mean().item<double>();                 // E‖δ hᵀ‖²
                     var meanG = d.t().matmul(h) / b;                                                     // [10, H+1]
                     double v2 = (sq - meanG.pow(2).sum().item<double>()) * b / (b - 1);
-                    spread[i] = Math.Sqrt(Math.Max(0, v2));
+                    spread[i] = Math.Max(0, v2);
                 }
             }
         }
-        return new DomainStatistics { Sizes = data.TrainSizes, LossMean = mean, LossVariance = variance, GradientSpread = spread };
+        return (mean, variance, spread);
     }
 
     private static (double Accuracy, double Loss) Evaluate(Mlp model, TestData test)

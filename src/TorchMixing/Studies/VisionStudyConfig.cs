@@ -1,3 +1,4 @@
+using TorchMixing.Data.Images;
 using TorchMixing.Weighting;
 
 namespace TorchMixing.Studies;
@@ -33,6 +34,12 @@ public sealed record VisionStudyConfig
     public double Lr { get; init; } = 0.1;
     public int LogEvery { get; init; } = 50;
     public int MinPerDomain { get; init; } = 2;
+
+    /// <summary>Stratified (the paper's VA formula) or multinomial batches.</summary>
+    public AllocationKind Allocation { get; init; } = AllocationKind.Stratified;
+
+    /// <summary>Decoupled (the paper's estimator) or classic (the mixture is the objective).</summary>
+    public GradientMode Mode { get; init; } = GradientMode.Decoupled;
     public string[] Methods { get; init; } = ["uniform", "erma", "va", "erma+va"];
     public WeightPolicyConfig Policy { get; init; } = new();
 

@@ -26,7 +26,7 @@ public static class LmRun
             Seed = (ulong)config.Seed,
         };
         var stream = new MixtureSampler(train, options);
-        var policy = LmPolicyFactory.Create(config.Weights.Policy, source);
+        var policy = LmPolicySection.Create(config.Weights.Policy, source);
         var trainer = new LmTrainer(config, stream, heldOut, policy, runDirectory, source);
         try
         {

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using TorchMixing.Data;
 using TorchMixing.Models;
 using TorchMixing.Weighting;
 
@@ -83,7 +84,7 @@ public sealed record TrainLoopConfig
     public int GradStatsEvery { get; init; }
 }
 
-/// <summary>The three per-domain vectors of design.md §2 and the policy that moves them.</summary>
+/// <summary>The three per-domain vectors (π, w, p), how batches are drawn and scaled, and the policy that moves them.</summary>
 public sealed record WeightsConfig
 {
     public GradientMode Mode { get; init; } = GradientMode.Decoupled;
@@ -97,8 +98,9 @@ public sealed record WeightsConfig
     /// <summary>p; null = uniform.</summary>
     public double[]? SamplingWeights { get; init; }
     /// <summary>
-    /// The weight policy (null: keep the weights above fixed). <c>{"name": "doremi" | "exp3", ...}</c> are this
-    /// area's baselines; every other name goes to the weighting library's factory.
+    /// The weight policy (null: keep the weights above fixed), e.g. <c>{"policy": "fgls+va", "fgls": {...}}</c> or
+    /// <c>{"policy": "doremi", "reference_run": "runs/..."}</c>: read into <see cref="WeightPolicyConfig"/> and built
+    /// by <see cref="WeightPolicyFactory"/> (LmPolicySection). Kept as written so config.json compares exactly on resume.
     /// </summary>
     public JsonObject? Policy { get; init; }
 }

@@ -16,15 +16,18 @@ namespace TorchMixing.Training;
 /// <summary>
 /// Trains a <see cref="Gpt"/> on a mixture of domains with per-domain loss weights and sampling weights. The loop
 /// is one method, <see cref="Run"/>, read top to bottom like nanoGPT's train.py: batch → forward → weighted loss →
-/// backward → clip → step → schedule → statistics/policy → log → eval → checkpoint. The run folder gets
-/// config.json, metrics.jsonl (one JSON line per step), checkpoints/, plots and summary.md.
+/// backward → clip → step → schedule → statistics/policy → log → eval → checkpoint. The weights, the policy, the
+/// loss scales and the statistics for the policy belong to the <see cref="DomainMixer"/> every trainer shares; this
+/// class keeps what is specific to a GPT: the forward pass, the per-sequence loss, evaluation, the optimizer and the
+/// run folder (config.json, metrics.jsonl with one <see cref="StepMetrics"/> line per step, checkpoints/, plots,
+/// summary.md).
 /// </summary>
 public sealed class LmTrainer : IDisposable
 {
     private readonly LmRunConfig _cfg;
     private readonly IMixtureStream _stream;
     private readonly IReadOnlyList<IDomainSequences> _heldOut;
-    private readonly IWeightPolicy? _policy;
+    private readonly DomainMixer _mixer;
     private readonly string _runDir;
     private readonly Gpt _model;
     private readonly OptimizerHelper _optimizer;
@@ -35,20 +38,16 @@ public sealed class LmTrainer : IDisposable
     private readonly long[] _sizes;
     private readonly int _t;
 
-    // Mutable run state — exactly what TrainerState saves.
+    // Mutable run state — exactly what TrainerState saves (with the mixer's weights, policy state and statistics).
     private long _step, _tokens;
-    private MixtureWeights _weights;
     private Rng _rng;
-    private StatAccumulators _acc;
-    private long[] _seen;
 
     public LmTrainer(LmRunConfig config, IMixtureStream stream, IReadOnlyList<IDomainSequences> heldOut,
-                     IWeightPolicy? policy, string runDirectory, string source = "config")
+                     WeightPolicy? policy, string runDirectory, string source = "config")
     {
         _cfg = config;
         _stream = stream;
         _heldOut = heldOut;
-        _policy = policy;
         _runDir = runDirectory;
         _k = stream.Domains.Count;
         _names = stream.Domains.Select(d => d.Name).ToArray();
@@ -74,10 +73,12 @@ public sealed class LmTrainer : IDisposable
                                          $"({config.Train.BatchSize} × {config.Train.Accumulation} × {_t} tokens).");
         _schedule = new LrSchedule(config.Optimizer.LearningRate, config.Optimizer.MinLearningRate, config.Optimizer.WarmupSteps, TotalSteps);
 
-        _weights = InitialWeights(source);
+        // The sampler allocates each batch itself (it must move the slots of a domain that runs out), so the mixer
+        // has no allocator of its own: it scales the counts the batches report.
+        var w = config.Weights;
+        _mixer = DomainMixer.Start(_sizes, w.Importance ?? DomainVector.Uniform(_k), policy, w.Mode, allocator: null,
+                                   w.LossWeights, w.SamplingWeights, $"{source}: weights");
         _rng = new Rng((ulong)config.Seed ^ 0xA11CE);
-        _acc = StatAccumulators.Empty(_k);
-        _seen = new long[_k];
     }
 
     public long TotalSteps { get; }
@@ -87,7 +88,7 @@ public sealed class LmTrainer : IDisposable
     public Gpt Model => _model;
 
     /// <summary>The current weights (π, w, p): the initial ones before <see cref="Run"/>, the latest after.</summary>
-    public MixtureWeights Weights => _weights;
+    public MixtureWeights Weights => _mixer.Weights;
 
     /// <summary>The planned mixture at the starting weights (set by <see cref="LmRun"/>, which refuses infeasible plans).</summary>
     public MixturePlan? Plan { get; internal set; }
@@ -111,7 +112,7 @@ public sealed class LmTrainer : IDisposable
         long tokensAtStart = _tokens;
         var c = _cfg.Train;
         int gradStatsEvery = c.GradStatsEvery > 0 ? c.GradStatsEvery
-            : (_policy is { } pol && pol.Needs.HasFlag(PolicyNeeds.GradientSpread) ? Math.Max(1, pol.UpdateEvery) : 0);
+            : (_mixer.Policy is { } pol && pol.Needs.HasFlag(PolicyNeeds.GradientSpread) ? Math.Max(1, pol.UpdateEvery) : 0);
 
         while (_step < TotalSteps && (stopAfterStep is null || _step < stopAfterStep))
         {
@@ -124,22 +125,18 @@ public sealed class LmTrainer : IDisposable
             _optimizer.zero_grad();
             bool measureSpread = gradStatsEvery > 0 && (_step + 1) % gradStatsEvery == 0;
             double objective = 0;
-            var stepLossSum = new double[_k];
-            var stepCount = new int[_k];
             double[]? spread = null;
             timings.Weighting += timings.Lap();
 
             for (int micro = 0; micro < c.Accumulation; micro++)
             {
                 // 1. batch: the stream allocates b_i per domain from the current sampling weights.
-                var batch = _stream.Next(_weights.SamplingWeights, c.BatchSize);
+                var batch = _stream.Next(_mixer.Weights.SamplingWeights, c.BatchSize);
                 var (x, y) = ToTensors(batch);
                 timings.Data += timings.Lap();
 
                 // 2. scales s_i per the math contract; / accumulation so the step's gradient is their mean.
-                var scales = LossScales.Compute(_weights.Importance, _weights.LossWeights,
-                    batch.DomainCounts.Select(n => (double)n).ToArray(), _cfg.Weights.Mode)
-                    .Select(s => s / c.Accumulation).ToArray();
+                var scales = _mixer.Scales(batch.DomainCounts, parts: c.Accumulation);
                 timings.Weighting += timings.Lap();
 
                 // 3–5. forward → per-sequence losses ℓ_j → Σ s_i ℓ_j → backward. When the gradient spread is due, the same
@@ -164,8 +161,7 @@ public sealed class LmTrainer : IDisposable
                 }
 
                 // per-domain train loss from the same forward (no extra pass).
-                for (int j = 0; j < seqValues.Length; j++) { stepLossSum[batch.DomainIds[j]] += seqValues[j]; stepCount[batch.DomainIds[j]]++; }
-                for (int i = 0; i < _k; i++) _seen[i] += batch.DomainCounts[i];
+                _mixer.Observe(batch.DomainIds, seqValues, scales);
                 timings.Weighting += timings.Lap();
             }
 
@@ -179,21 +175,18 @@ public sealed class LmTrainer : IDisposable
             timings.Optimizer += timings.Lap();
 
             // 7. statistics and policy update.
-            var trainLoss = new double[_k];
-            for (int i = 0; i < _k; i++) trainLoss[i] = stepCount[i] > 0 ? stepLossSum[i] / stepCount[i] : double.NaN;
-            Accumulate(stepLossSum, stepCount, trainLoss, spread);
-            var weightsBefore = _weights;
+            var (trainLoss, gradNoise) = _mixer.EndStep(spread);
             EvalResult? eval = null;
+            bool changed = false;
             timings.Weighting += timings.Lap();
-            if (_policy is not null && _policy.UpdateEvery > 0 && _step % _policy.UpdateEvery == 0)
+            if (_mixer.UpdateDue(_step))
             {
-                if (_policy.Needs.HasFlag(PolicyNeeds.HeldOutLoss) || _policy.Needs.HasFlag(PolicyNeeds.LossVariance))
+                if (_mixer.NeedsHeldOut)
                 {
                     eval = Evaluate();
                     timings.Eval += timings.Lap();
                 }
-                _weights = _policy.Update(_step, Statistics(eval), _weights).Validated($"policy '{_policy.Name}'");
-                ResetStats();
+                changed = _mixer.Update(_step, eval?.Mean, eval?.Variance);
                 timings.Weighting += timings.Lap();
             }
 
@@ -205,9 +198,8 @@ public sealed class LmTrainer : IDisposable
             }
 
             // 9. log.
-            bool changed = !SameWeights(weightsBefore, _weights);
             if (_step % c.LogEvery == 0 || eval is not null || changed || _step == TotalSteps)
-                metrics.WriteLine(MetricsLine(lr, objective, trainLoss, gradNorm, spread, eval, changed, timings));
+                metrics.WriteLine(MetricsLine(lr, objective, trainLoss, gradNorm, spread, gradNoise, eval, changed, timings).ToJson());
 
             // 10. checkpoint.
             if (_step % c.CheckpointEvery == 0 || _step == TotalSteps)
@@ -262,115 +254,48 @@ public sealed class LmTrainer : IDisposable
             }
         }
         _model.train();
-        double piSum = _weights.Importance.Sum();
-        double piLoss = Enumerable.Range(0, _k).Sum(i => _weights.Importance[i] * mean[i]) / piSum;
+        var importance = _mixer.Weights.Importance;
+        double piSum = importance.Sum();
+        double piLoss = Enumerable.Range(0, _k).Sum(i => importance[i] * mean[i]) / piSum;
         return new EvalResult(mean, variance, piLoss);
     }
 
-    private void Accumulate(double[] lossSum, int[] count, double[] trainLoss, double[]? spread)
+    private StepMetrics MetricsLine(double lr, double objective, double[] trainLoss, double gradNorm, double[]? spread,
+                                    double gradNoise, EvalResult? eval, bool weightsChanged, StepTimings t)
     {
-        for (int i = 0; i < _k; i++)
+        var seen = _mixer.Seen;
+        double seenTotal = seen.Sum();
+        var w = _mixer.Weights;
+        return new StepMetrics
         {
-            _acc.LossSum[i] += lossSum[i];
-            _acc.LossCount[i] += count[i];
-            if (count[i] > 0) _acc.LossSquareSum[i] += count[i] * trainLoss[i] * trainLoss[i];
-            // One split is a noisy estimate: average those since the last update; the VA policy smooths across
-            // updates with its own EMA (VaConfig.Ema), so we do not smooth twice.
-            if (spread is not null && double.IsFinite(spread[i])) { _acc.SpreadSquareSum[i] += spread[i]; _acc.SpreadCount[i]++; }
-        }
-    }
-
-    private void ResetStats()
-    {
-        Array.Clear(_acc.LossSum);
-        Array.Clear(_acc.LossSquareSum);
-        Array.Clear(_acc.LossCount);
-        Array.Clear(_acc.SpreadSquareSum);
-        Array.Clear(_acc.SpreadCount);
-    }
-
-    /// <summary>
-    /// What the policy sees: held-out loss mean/variance when it asked for them (else the mean and between-sequence
-    /// variance of the training losses since its last update — what EXP3 uses as reward), and gradient spread v_i.
-    /// </summary>
-    private DomainStatistics Statistics(EvalResult? eval)
-    {
-        var trainMean = new double[_k];
-        var trainVar = new double[_k];
-        for (int i = 0; i < _k; i++)
-        {
-            long n = _acc.LossCount[i];
-            trainMean[i] = n > 0 ? _acc.LossSum[i] / n : double.NaN;
-            // Per-step means stand in for per-sequence values here (sum of b·mean²), a lower bound on the variance.
-            trainVar[i] = n > 1 ? Math.Max(0, (_acc.LossSquareSum[i] - n * trainMean[i] * trainMean[i]) / (n - 1)) : double.NaN;
-        }
-        return new DomainStatistics
-        {
-            Sizes = _sizes,
-            LossMean = eval?.Mean ?? trainMean,
-            LossVariance = eval?.Variance ?? trainVar,
-            // NaN marks a domain not measured in this window; policies keep their previous estimate for it.
-            GradientSpread = _acc.SpreadSquareSum.Select((s, i) => _acc.SpreadCount[i] > 0 ? Math.Sqrt(s / _acc.SpreadCount[i]) : double.NaN).ToArray(),
-        };
-    }
-
-    private string MetricsLine(double lr, double objective, double[] trainLoss, double gradNorm, double[]? spread,
-                               EvalResult? eval, bool weightsChanged, StepTimings t)
-    {
-        double seenTotal = _seen.Sum();
-        var line = new JsonObject
-        {
-            ["step"] = _step,
-            ["tokens"] = _tokens,
-            ["lr"] = lr,
-            ["loss"] = objective,
-            ["train_loss"] = Arr(trainLoss),
-            ["grad_norm"] = gradNorm,
+            Step = _step,
+            Tokens = _tokens,
+            LearningRate = lr,
+            Loss = objective,
+            TrainLoss = trainLoss,
+            GradNorm = gradNorm,
             // Packed sequences all hold T tokens, so the realized token share equals the sequence share; both are
             // logged so that variable-length data (or padding) later does not silently change the meaning.
-            ["seq_share"] = Arr(_seen.Select(s => s / seenTotal).ToArray()),
-            ["token_share"] = Arr(_seen.Select(s => s * (double)_t / (seenTotal * _t)).ToArray()),
-            ["importance"] = Arr(_weights.Importance),
-            ["loss_weights"] = Arr(_weights.LossWeights),
-            ["sampling_weights"] = Arr(_weights.SamplingWeights),
-            ["weights_changed"] = weightsChanged,
+            SequenceShare = seen.Select(s => s / seenTotal).ToArray(),
+            TokenShare = seen.Select(s => s * (double)_t / (seenTotal * _t)).ToArray(),
+            Importance = w.Importance,
+            LossWeights = w.LossWeights,
+            SamplingWeights = w.SamplingWeights,
+            WeightsChanged = weightsChanged,
+            GradSpreadSquared = spread,
+            GradNoise = double.IsFinite(gradNoise) ? gradNoise : null,
+            ValLoss = eval?.Mean,
+            ValPerplexity = eval?.Mean.Select(Math.Exp).ToArray(),
+            ValPiLoss = eval?.PiWeightedLoss,
+            TimeMs = new Dictionary<string, double>
+            {
+                ["data"] = t.Data, ["forward"] = t.Forward, ["backward"] = t.Backward, ["optimizer"] = t.Optimizer,
+                ["weighting"] = t.Weighting, ["eval"] = t.Eval,
+            },
         };
-        if (spread is not null) line["grad_spread_sq"] = Arr(spread);
-        if (eval is not null)
-        {
-            line["val_loss"] = Arr(eval.Mean);
-            line["val_ppl"] = Arr(eval.Mean.Select(Math.Exp).ToArray());
-            line["val_pi_loss"] = eval.PiWeightedLoss;
-        }
-        line["time_ms"] = new JsonObject
-        {
-            ["data"] = t.Data, ["forward"] = t.Forward, ["backward"] = t.Backward, ["optimizer"] = t.Optimizer,
-            ["weighting"] = t.Weighting, ["eval"] = t.Eval,
-        };
-        return line.ToJsonString();
     }
-
-    private static JsonArray Arr(double[] v) => new(v.Select(x => (JsonNode?)JsonValue.Create(double.IsFinite(x) ? x : (double?)null)).ToArray());
-
-    private static bool SameWeights(MixtureWeights a, MixtureWeights b) =>
-        a.LossWeights.SequenceEqual(b.LossWeights) && a.SamplingWeights.SequenceEqual(b.SamplingWeights) && a.Importance.SequenceEqual(b.Importance);
 
     // ---- set-up, checkpoints, resume ----
-
-    private MixtureWeights InitialWeights(string source)
-    {
-        var w = _cfg.Weights;
-        var importance = w.Importance ?? DomainVector.Uniform(_k);
-        DomainVector.Validate(importance, _k, $"{source}: weights.importance");
-        // π is a distribution over domains (the policies normalise it too), so losses are comparable across runs.
-        importance = DomainVector.Normalize(importance);
-        var weights = _policy is not null
-            ? _policy.Initial(_sizes, importance)
-            : new MixtureWeights(importance, w.LossWeights ?? Enumerable.Repeat(1.0, _k).ToArray(), w.SamplingWeights ?? DomainVector.Uniform(_k));
-        if (_policy is not null && w.LossWeights is not null) weights = weights.WithLossWeights(w.LossWeights);
-        if (_policy is not null && w.SamplingWeights is not null) weights = weights.WithSamplingWeights(w.SamplingWeights);
-        return weights.Validated(source + ": weights");
-    }
 
     private void Validate(LmRunConfig config, string source)
     {
@@ -423,13 +348,10 @@ public sealed class LmTrainer : IDisposable
             throw new UserInputException($"{dir}: checkpoint has {state.Weights.DomainCount} domains but the data has {_k}.");
         Checkpoint.LoadTensors(dir, _model, _optimizer);
         _stream.LoadState(state.Stream);
-        if (_policy is not null && state.Policy is not null) _policy.LoadState(state.Policy);
+        _mixer.Restore(state.Weights, state.Policy, state.Stats, state.SequencesSeen);
         _step = state.Step;
         _tokens = state.Tokens;
-        _weights = state.Weights;
         _rng = Rng.FromState(state.Rng);
-        _acc = state.Stats;
-        _seen = state.SequencesSeen;
 
         // Metrics written after the checkpoint belong to the lost part of the run: drop them so the log reads as
         // one uninterrupted run.
@@ -447,12 +369,12 @@ public sealed class LmTrainer : IDisposable
         Config = (JsonObject)configNode.DeepClone(),
         Step = _step,
         Tokens = _tokens,
-        Weights = _weights,
+        Weights = _mixer.Weights,
         Stream = _stream.SaveState(),
-        Policy = _policy?.SaveState(),
+        Policy = _mixer.PolicyState(),
         Rng = _rng.State,
-        Stats = _acc.Copy(),
-        SequencesSeen = (long[])_seen.Clone(),
+        Stats = _mixer.Accumulators,
+        SequencesSeen = _mixer.Seen.ToArray(),
     };
 
     public void Dispose()

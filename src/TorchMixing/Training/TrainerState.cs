@@ -26,17 +26,3 @@ public sealed record TrainerState
     [JsonPropertyName("stats")] public required StatAccumulators Stats { get; init; }
     [JsonPropertyName("sequences_seen")] public required long[] SequencesSeen { get; init; }
 }
-
-/// <summary>Per-domain sums since the last policy update (train loss and its square, gradient-spread estimates).</summary>
-public sealed record StatAccumulators(
-    [property: JsonPropertyName("loss_sum")] double[] LossSum,
-    [property: JsonPropertyName("loss_sq_sum")] double[] LossSquareSum,
-    [property: JsonPropertyName("loss_count")] long[] LossCount,
-    [property: JsonPropertyName("spread_sq_sum")] double[] SpreadSquareSum,
-    [property: JsonPropertyName("spread_count")] long[] SpreadCount)
-{
-    public static StatAccumulators Empty(int k) => new(new double[k], new double[k], new long[k], new double[k], new long[k]);
-
-    public StatAccumulators Copy() => new((double[])LossSum.Clone(), (double[])LossSquareSum.Clone(), (long[])LossCount.Clone(),
-                                           (double[])SpreadSquareSum.Clone(), (long[])SpreadCount.Clone());
-}

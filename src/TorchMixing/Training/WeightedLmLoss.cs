@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace TorchMixing.Training;
 
 /// <summary>
-/// The per-domain weighted language-model loss (design.md §2): per-token cross-entropy with no reduction → mean per
+/// The per-domain weighted language-model loss (the math contract: docs/architecture.md): per-token cross-entropy with no reduction → mean per
 /// sequence (ℓ_j, one example's loss) → scaled by its domain's s_i from <see cref="Weighting.LossScales"/> → summed.
 /// The per-sequence losses come out of the same forward pass, so per-domain train loss is free every step.
 /// </summary>

@@ -1,6 +1,6 @@
 namespace TorchMixing.Weighting;
 
-/// <summary>How a batch's slots are divided among domains (design.md §2).</summary>
+/// <summary>How a batch's slots are divided among domains.</summary>
 public enum AllocationKind
 {
     /// <summary>Fixed integer counts per batch; every prefix of the stream as close to the weights as integers allow.</summary>

@@ -39,19 +39,6 @@ public abstract class BatchAllocator
         return AllocateCore(p, batchSize);
     }
 
-    /// <summary>
-    /// The expected count of each domain in one <b>multinomial</b> batch (the minimum, plus p_i of the free slots);
-    /// decoupled scaling divides by it for multinomial batches (design.md §2). Stratified batches use their realized
-    /// counts instead: their carry-over makes the long-run count B·p_i, which this formula does not describe.
-    /// </summary>
-    public double[] ExpectedCounts(IReadOnlyList<double> samplingWeights, int batchSize)
-    {
-        var p = DomainVector.Normalize(samplingWeights);
-        int active = p.Count(x => x > 0);
-        double free = batchSize - active * MinPerDomain;
-        return p.Select(x => x > 0 ? MinPerDomain + free * x : 0).ToArray();
-    }
-
     protected abstract int[] AllocateCore(double[] p, int batchSize);
 
     public abstract AllocatorState SaveState();

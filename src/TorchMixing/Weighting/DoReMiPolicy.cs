@@ -11,7 +11,7 @@ namespace TorchMixing.Weighting;
 /// making the objective Σ α_i L_i); <c>apply_to = "sampling"</c> uses α as the sampling mixture instead, the way
 /// DoReMi's output is consumed by a downstream run. The running average of α (DoReMi's output) is kept in the state.
 /// </summary>
-public sealed class DoReMiPolicy : IWeightPolicy
+public sealed class DoReMiPolicy : WeightPolicy
 {
     private double[] _alpha = [];
     private double[] _alphaSum = [];
@@ -35,35 +35,37 @@ public sealed class DoReMiPolicy : IWeightPolicy
     public double StepSize { get; }
     public double Smoothing { get; }
     public string ApplyTo { get; }
-    public string Name => "doremi";
-    public PolicyNeeds Needs => PolicyNeeds.HeldOutLoss | PolicyNeeds.ReferenceLoss;
-    public int UpdateEvery { get; }
+    public override string Name => "doremi";
+    public override PolicyNeeds Needs => PolicyNeeds.HeldOutLoss | PolicyNeeds.ReferenceLoss;
+    public override int UpdateEvery { get; }
 
     /// <summary>DoReMi's output: the average of α over all updates so far.</summary>
     public double[] AverageWeights => _updates == 0 ? (double[])_alpha.Clone() : _alphaSum.Select(s => s / _updates).ToArray();
 
-    public MixtureWeights Initial(long[] sizes, double[] importance)
+    protected override MixtureWeights InitialCore()
     {
-        int k = sizes.Length;
+        int k = Sizes.Length;
         if (ReferenceLoss.Length != k)
             throw new UserInputException($"policy.reference_loss: expected {k} values (one per domain), got {ReferenceLoss.Length}.");
         _alpha = DomainVector.Uniform(k);
         _alphaSum = new double[k];
         _updates = 0;
-        return Apply(new MixtureWeights(importance, Enumerable.Repeat(1.0, k).ToArray(), DomainVector.Uniform(k)));
+        return Apply(new MixtureWeights(Importance, Enumerable.Repeat(1.0, k).ToArray(), DomainVector.Uniform(k)));
     }
 
-    public MixtureWeights Update(long step, DomainStatistics stats, MixtureWeights current)
+    protected override (MixtureWeights Next, string Reason) UpdateCore(long step, DomainStatistics stats, MixtureWeights current)
     {
         var loss = stats.LossMean ?? throw new InvalidOperationException("DoReMi needs the per-domain held-out loss.");
         var reference = stats.ReferenceLoss ?? ReferenceLoss;
         int k = _alpha.Length;
         var next = new double[k];
+        var excesses = new double[k];
         for (int i = 0; i < k; i++)
         {
             double excess = double.IsNaN(loss[i]) ? 0 : Math.Max(loss[i] - reference[i], 0);
             // Work in log space relative to the largest so exp never overflows for long runs.
             next[i] = Math.Log(_alpha[i]) + StepSize * excess;
+            excesses[i] = excess;
         }
         double max = next.Max();
         for (int i = 0; i < k; i++) next[i] = Math.Exp(next[i] - max);
@@ -72,7 +74,7 @@ public sealed class DoReMiPolicy : IWeightPolicy
         _alpha = next;
         for (int i = 0; i < k; i++) _alphaSum[i] += _alpha[i];
         _updates++;
-        return Apply(current);
+        return (Apply(current), $"excess loss λ = {PolicyMath.Format(excesses)} → α = {PolicyMath.Format(_alpha)}");
     }
 
     private MixtureWeights Apply(MixtureWeights current)
@@ -83,15 +85,18 @@ public sealed class DoReMiPolicy : IWeightPolicy
         return current.WithLossWeights(_alpha.Select((a, i) => current.Importance[i] > 0 ? a * piSum / current.Importance[i] : 0).ToArray());
     }
 
-    public JsonObject SaveState() => new()
+    public override JsonObject SaveState()
     {
-        ["alpha"] = new JsonArray(_alpha.Select(v => (JsonNode?)v).ToArray()),
-        ["alpha_sum"] = new JsonArray(_alphaSum.Select(v => (JsonNode?)v).ToArray()),
-        ["updates"] = _updates,
-    };
+        var o = base.SaveState();
+        o["alpha"] = new JsonArray(_alpha.Select(v => (JsonNode?)v).ToArray());
+        o["alpha_sum"] = new JsonArray(_alphaSum.Select(v => (JsonNode?)v).ToArray());
+        o["updates"] = _updates;
+        return o;
+    }
 
-    public void LoadState(JsonObject state)
+    public override void LoadState(JsonObject state)
     {
+        base.LoadState(state);
         _alpha = state["alpha"]!.AsArray().Select(n => n!.GetValue<double>()).ToArray();
         _alphaSum = state["alpha_sum"]!.AsArray().Select(n => n!.GetValue<double>()).ToArray();
         _updates = state["updates"]!.GetValue<long>();

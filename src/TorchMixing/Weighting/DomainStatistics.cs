@@ -1,8 +1,8 @@
 namespace TorchMixing.Weighting;
 
 /// <summary>
-/// What a weight policy may look at when it updates (design.md §3). Any field may be null when the caller does not
-/// measure it; a policy that needs a statistic says so through <see cref="IWeightPolicy.Needs"/>.
+/// What a weight policy may look at when it updates. Any field may be null when the caller does not
+/// measure it; a policy that needs a statistic says so through <see cref="WeightPolicy.Needs"/>.
 /// </summary>
 public sealed record DomainStatistics
 {

@@ -1,8 +1,8 @@
 namespace TorchMixing.Weighting;
 
 /// <summary>
-/// Shapes for ERMA's G(t), the time-dependent factor on the loss term that no available source defines (paper.md
-/// §2.2, open question 2). G(t) = scale·f(t/τ).
+/// Shapes for ERMA's G(t), the time-dependent factor on the loss term that no available source defines (the paper
+/// §2.2 leaves it open). G(t) = scale·f(t/τ).
 /// </summary>
 public enum ErmaSchedule
 {

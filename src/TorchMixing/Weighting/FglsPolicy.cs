@@ -6,7 +6,7 @@ namespace TorchMixing.Weighting;
 /// <para>
 /// Why these weights: by Aitken's theorem the best linear unbiased estimator weights each example by 1/σ_i². In the
 /// objective Σ π_i w_i L̂_i (L̂_i a mean over n_i examples) an example of domain i carries π_i·w_i/n_i, so the GLS
-/// choice is w_i ∝ n_i / (π_i σ_i²) — which is the paper's w_i ∝ 1/σ_i² when π ∝ n (paper.md §3.1).
+/// choice is w_i ∝ n_i / (π_i σ_i²) — which is the paper's w_i ∝ 1/σ_i² when π ∝ n (the paper §3.1).
 /// </para>
 /// <para>
 /// Needs <see cref="PolicyNeeds.HeldOutLoss"/>: <see cref="DomainStatistics.LossMean"/> must be the mean per-example

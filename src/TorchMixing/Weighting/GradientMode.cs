@@ -1,6 +1,6 @@
 namespace TorchMixing.Weighting;
 
-/// <summary>How per-example losses are scaled in a batch (design.md §2).</summary>
+/// <summary>How per-example losses are scaled in a batch.</summary>
 public enum GradientMode
 {
     /// <summary>

@@ -1,15 +1,16 @@
 namespace TorchMixing.Weighting;
 
 /// <summary>
-/// The math contract in one function (design.md §2): the per-example loss scale for each domain, so that the batch
-/// gradient is Σ_i s_i Σ_{j≤b_i} ∇ℓ(θ; z_ij).
+/// The math contract in one function: the per-example loss scale for each domain, so that the batch gradient is
+/// Σ_i s_i Σ_{j≤b_i} ∇ℓ(θ; z_ij). Called through <see cref="DomainMixer.Scales"/>, which documents why dividing by
+/// the batch's realised counts is unbiased for every allocator.
 /// </summary>
 public static class LossScales
 {
     /// <param name="importance">π_i, the evaluation importance (need not sum to one).</param>
     /// <param name="lossWeights">w_i, the loss weights.</param>
     /// <param name="counts">
-    /// b_i, the number of examples of domain i in this batch (stratified) or its expectation B·p_i (multinomial).
+    /// b_i, the number of examples of domain i in this batch (stratified and multinomial alike).
     /// </param>
     /// <param name="mode">Decoupled: s_i = π_i·w_i/b_i. Classic: s_i = w_i/B.</param>
     public static double[] Compute(IReadOnlyList<double> importance, IReadOnlyList<double> lossWeights,

@@ -224,19 +224,18 @@ public sealed record MixtureFile
             // Each metrics line carries the weights in force after its optimizer step, and a change is always logged
             // (weights_changed), so the weights are piecewise constant between the logged change points. A point at
             // step s holds for steps s+1 … s' (the next point); the average weighs each value by those step counts.
-            var lines = run.Lines.Where(l => l["sampling_weights"] is not null && l["step"] is not null).ToList();
+            var lines = run.Lines.Where(l => l.SamplingWeights.Length > 0).ToList();
             if (lines.Count == 0) throw new UserInputException($"{run.Directory}: metrics.jsonl has no logged step; the run has not trained yet.");
             var points = new List<MixturePoint>();
             MixtureWeights? current = null;
             foreach (var l in lines)
             {
-                var w = new MixtureWeights(RunMetrics.Vector(l["importance"]), RunMetrics.Vector(l["loss_weights"]),
-                                           RunMetrics.Vector(l["sampling_weights"]));
-                long step = l["step"]!.GetValue<long>(), tokens = l["tokens"]?.GetValue<long>() ?? 0;
+                var w = new MixtureWeights(l.Importance, l.LossWeights, l.SamplingWeights);
+                long step = l.Step, tokens = l.Tokens;
                 if (current is null)
                 {
                     // The first logged line's weights held from step 0 unless it reports a change at this very step.
-                    bool changedHere = l["weights_changed"]?.GetValue<bool>() ?? false;
+                    bool changedHere = l.WeightsChanged;
                     points.Add(new MixturePoint { Step = changedHere ? step : 0, Tokens = changedHere ? tokens : 0,
                                                   LossWeights = w.LossWeights, SamplingWeights = w.SamplingWeights });
                 }
@@ -246,7 +245,7 @@ public sealed record MixtureFile
                 }
                 current = w;
             }
-            long lastStep = lines[^1]["step"]!.GetValue<long>();
+            long lastStep = lines[^1].Step;
             int k = current!.DomainCount;
             var avgW = new double[k];
             var avgP = new double[k];

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace TorchMixing.Weighting;
 
 /// <summary>
-/// The three per-domain vectors of design.md §2, kept apart on purpose: importance π (what we evaluate), loss
+/// The three per-domain vectors of the math contract, kept apart on purpose: importance π (what we evaluate), loss
 /// weights w (what we optimise: Σ π_i w_i L̂_i) and sampling weights p (how batches are drawn; in decoupled mode
 /// they change only the gradient variance).
 /// </summary>

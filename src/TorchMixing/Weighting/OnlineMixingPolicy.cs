@@ -13,7 +13,7 @@ namespace TorchMixing.Weighting;
 /// sampled domains. Sets the sampling weights: in decoupled mode that moves only the gradient variance, in
 /// classic mode it moves the objective — comparing the two is what the run matrix is for.
 /// </summary>
-public sealed class OnlineMixingPolicy : IWeightPolicy
+public sealed class OnlineMixingPolicy : WeightPolicy
 {
     private double[] _reward = [];
     private long _t;
@@ -28,20 +28,19 @@ public sealed class OnlineMixingPolicy : IWeightPolicy
     }
 
     public double Smoothing { get; }
-    public string Name => "exp3";
-    public PolicyNeeds Needs => PolicyNeeds.None;
-    public int UpdateEvery { get; }
+    public override string Name => "exp3";
+    public override int UpdateEvery { get; }
 
-    public MixtureWeights Initial(long[] sizes, double[] importance)
+    protected override MixtureWeights InitialCore()
     {
-        int k = sizes.Length;
+        int k = Sizes.Length;
         _reward = new double[k];
         _t = 0;
         _previousEpsilon = 1.0 / k;
-        return new MixtureWeights(importance, Enumerable.Repeat(1.0, k).ToArray(), DomainVector.Uniform(k));
+        return new MixtureWeights(Importance, Enumerable.Repeat(1.0, k).ToArray(), DomainVector.Uniform(k));
     }
 
-    public MixtureWeights Update(long step, DomainStatistics stats, MixtureWeights current)
+    protected override (MixtureWeights Next, string Reason) UpdateCore(long step, DomainStatistics stats, MixtureWeights current)
     {
         var loss = stats.LossMean ?? throw new InvalidOperationException("EXP3 needs the per-domain training loss.");
         int k = _reward.Length;
@@ -56,18 +55,21 @@ public sealed class OnlineMixingPolicy : IWeightPolicy
         double sum = e.Sum();
         var next = e.Select(v => (1 - k * eps) * v / sum + eps).ToArray();
         _previousEpsilon = eps;
-        return current.WithSamplingWeights(next);
+        return (current.WithSamplingWeights(next), $"training loss {PolicyMath.Format(loss)} → rewards {PolicyMath.Format(_reward)}, ε = {eps:G4}");
     }
 
-    public JsonObject SaveState() => new()
+    public override JsonObject SaveState()
     {
-        ["reward"] = new JsonArray(_reward.Select(v => (JsonNode?)v).ToArray()),
-        ["t"] = _t,
-        ["previous_epsilon"] = _previousEpsilon,
-    };
+        var o = base.SaveState();
+        o["reward"] = new JsonArray(_reward.Select(v => (JsonNode?)v).ToArray());
+        o["t"] = _t;
+        o["previous_epsilon"] = _previousEpsilon;
+        return o;
+    }
 
-    public void LoadState(JsonObject state)
+    public override void LoadState(JsonObject state)
     {
+        base.LoadState(state);
         _reward = state["reward"]!.AsArray().Select(n => n!.GetValue<double>()).ToArray();
         _t = state["t"]!.GetValue<long>();
         _previousEpsilon = state["previous_epsilon"]!.GetValue<double>();

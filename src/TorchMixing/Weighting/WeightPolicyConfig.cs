@@ -1,9 +1,13 @@
+using System.Text.Json.Serialization;
+
 namespace TorchMixing.Weighting;
 
 /// <summary>
 /// A policy and its constants as they appear in a JSON config, e.g.
 /// <c>{"policy": "erma+va", "erma": {"gamma1": 0.1, "gamma2": 0.5, "g": "inverse_sqrt"}, "va": {"ema": 0.1}}</c>.
-/// Only the sections the named policy uses are read; the others keep their defaults.
+/// Only the sections the named policy uses are read; the others keep their defaults. The flat fields of the two
+/// baselines (update_every, step_size, smoothing, apply_to, reference_loss, reference_run) are refused for other
+/// policies, and left out of a resolved config when unset.
 /// </summary>
 public sealed record WeightPolicyConfig
 {
@@ -21,6 +25,33 @@ public sealed record WeightPolicyConfig
 
     /// <summary>Sampling used by the loss-only policies (fgls, erma).</summary>
     public BaseSampling BaseSampling { get; init; } = BaseSampling.Uniform;
+
+    /// <summary>DoReMi and EXP3: update every this many steps (null: 10 for DoReMi, 1 for EXP3).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? UpdateEvery { get; init; }
+
+    /// <summary>DoReMi: the step size η of the exponentiated-gradient update (null: 1).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? StepSize { get; init; }
+
+    /// <summary>DoReMi: the uniform mixing c (null: 1e-3); EXP3: the reward EMA factor γ (null: 0.9).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? Smoothing { get; init; }
+
+    /// <summary>DoReMi: "loss" (α sets the loss weights, the default) or "sampling" (α is the sampling mixture).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ApplyTo { get; init; }
+
+    /// <summary>DoReMi: the reference model's per-domain loss.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double[]? ReferenceLoss { get; init; }
+
+    /// <summary>
+    /// DoReMi: a finished run folder whose last held-out per-domain loss is the reference (read by the trainer's
+    /// set-up, which fills <see cref="ReferenceLoss"/> from it).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ReferenceRun { get; init; }
 
     public FglsConfig Fgls { get; init; } = new();
     public ErmaConfig Erma { get; init; } = new();

@@ -1,18 +1,25 @@
 namespace TorchMixing.Weighting;
 
-/// <summary>Builds a policy from its config record; the one place that maps names to classes.</summary>
+/// <summary>
+/// Builds a policy from its config record: the one place that maps every policy name to its class, for the studies
+/// and the language-model trainer alike.
+/// </summary>
 public static class WeightPolicyFactory
 {
     public static readonly IReadOnlyList<string> Names =
-        ["uniform", "proportional", "temperature", "manual", "fgls", "erma", "va", "fgls+va", "erma+va"];
+        ["uniform", "proportional", "temperature", "manual", "fgls", "erma", "va", "fgls+va", "erma+va", "doremi", "exp3", "oracle"];
 
     /// <param name="config">The policy section of an experiment config.</param>
     /// <param name="source">Prefix for error messages (file and section, e.g. "experiments/linreg.json: policy").</param>
-    public static WeightPolicy Create(WeightPolicyConfig config, string source = "policy")
+    /// <param name="noiseVariance">
+    /// The true per-domain noise variances σ_i², known only to a simulation; required by "oracle" (GLS weights).
+    /// </param>
+    public static WeightPolicy Create(WeightPolicyConfig config, string source = "policy", double[]? noiseVariance = null)
     {
         string name = config.Policy.Trim().ToLowerInvariant();
         try
         {
+            RefuseUnusedFields(config, name);
             return name switch
             {
                 "uniform" => new UniformPolicy(),
@@ -24,8 +31,15 @@ public static class WeightPolicyFactory
                 "va" or "variance_aware" => new VarianceAwarePolicy(config.Va),
                 "fgls+va" => new CombinedPolicy(new FglsPolicy(config.Fgls), new VarianceAwarePolicy(config.Va)),
                 "erma+va" => new CombinedPolicy(new ErmaPolicy(config.Erma), new VarianceAwarePolicy(config.Va)),
+                "doremi" => new DoReMiPolicy(
+                    config.ReferenceLoss ?? throw new UserInputException(
+                        "policy: doremi needs reference_loss (one value per domain) or reference_run (a finished run folder)."),
+                    config.UpdateEvery ?? 10, config.StepSize ?? 1.0, config.Smoothing ?? 1e-3, config.ApplyTo ?? "loss"),
+                "exp3" or "online" => new OnlineMixingPolicy(config.UpdateEvery ?? 1, config.Smoothing ?? 0.9),
+                "oracle" => new OraclePolicy(noiseVariance ?? throw new UserInputException(
+                    "policy: oracle (GLS weights from the true noise) exists only where the noise is known (the linear study).")),
                 _ => throw new UserInputException(
-                    $"{source}: unknown policy '{config.Policy}'; expected one of {string.Join(", ", Names)}."),
+                    $"policy: unknown policy '{config.Policy}'; expected one of {string.Join(", ", Names)}."),
             };
         }
         catch (UserInputException e) when (!e.Message.StartsWith(source, StringComparison.Ordinal))
@@ -34,6 +48,24 @@ public static class WeightPolicyFactory
             string msg = e.Message.StartsWith("policy: ", StringComparison.Ordinal) ? e.Message["policy: ".Length..] : e.Message;
             throw new UserInputException($"{source}: {msg}", e);
         }
+    }
+
+    /// <summary>
+    /// The baselines' flat fields (update_every, step_size, …) belong to DoReMi and EXP3 only: set for another policy
+    /// they would be silently ignored, so they are refused.
+    /// </summary>
+    private static void RefuseUnusedFields(WeightPolicyConfig c, string name)
+    {
+        var set = new List<string>();
+        bool doremi = name == "doremi", exp3 = name is "exp3" or "online";
+        if (c.UpdateEvery is not null && !doremi && !exp3) set.Add("update_every");
+        if (c.Smoothing is not null && !doremi && !exp3) set.Add("smoothing");
+        if (c.StepSize is not null && !doremi) set.Add("step_size");
+        if (c.ApplyTo is not null && !doremi) set.Add("apply_to");
+        if (c.ReferenceLoss is not null && !doremi) set.Add("reference_loss");
+        if (c.ReferenceRun is not null && !doremi) set.Add("reference_run");
+        if (set.Count > 0)
+            throw new UserInputException($"policy: unknown field(s) {string.Join(", ", set)} for policy \"{name}\".");
     }
 
     /// <summary>Validates the manual vectors against the number of domains (other checks happen in Create/Initial).</summary>

@@ -1,4 +1,5 @@
 using TorchMixing.Config;
+using TorchMixing.Data.Images;
 using TorchMixing.Studies;
 
 namespace TorchMixing.Tests.Studies;

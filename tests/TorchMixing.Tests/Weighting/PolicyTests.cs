@@ -142,7 +142,10 @@ public class PolicyTests
     }
 
     [Theory]
-    [InlineData("""{"policy": "doremi"}""", "unknown policy 'doremi'")]
+    [InlineData("""{"policy": "doremy"}""", "unknown policy 'doremy'")]
+    [InlineData("""{"policy": "doremi"}""", "doremi needs reference_loss")]
+    [InlineData("""{"policy": "oracle"}""", "oracle (GLS weights from the true noise)")]
+    [InlineData("""{"policy": "fgls", "step_size": 2}""", "unknown field(s) step_size for policy \"fgls\"")]
     [InlineData("""{"policy": "erma", "erma": {"gamma2": -1}}""", "erma.gamma2")]
     [InlineData("""{"policy": "temperature", "temperature": 0}""", "temperature")]
     [InlineData("""{"policy": "va", "va": {"ema": 0}}""", "va.ema")]

@@ -1,0 +1,69 @@
+using Microsoft.ML.Tokenizers;
+using TorchMixing.Data;
+using TorchMixing.Tests.Data;
+using TorchMixing.Tokenization;
+
+namespace TorchMixing.Tests.Tokenization;
+
+/// <summary>
+/// TextTokenizer builds each encoding itself (own pre-tokenizer Regex, so threads do not share one); its ids must be
+/// exactly those of the library's own instances — on every document of the bundled corpora (prose, Python source,
+/// informal web text, dictionary entries) and on edge cases: special tokens inside text, contractions in any case,
+/// digit runs, trailing whitespace, CRLF, non-Latin scripts and emoji.
+/// </summary>
+public class TextTokenizerTests
+{
+    private static readonly string[] EdgeCases =
+    [
+        "", " ", "  \n\n  ", "a<|endoftext|>b", "DON'T won't I'LL we'Ve", "1234567 12 3.14159", "tabs\tand  spaces   \r\n",
+        "Ünïcödé İstanbul ΑΒΓ αβγ Кириллица 中文字符 日本語 한국어", "emoji 👍🏽 and 🚀!", "x = f(a[1], b)  # comment\n    return x\n",
+        "trailing spaces   ", "https://example.org/path?q=1&r=2", "'s 'S 're", "line1\r\nline2\n\n\nline3",
+        "<|fim_prefix|>a<|fim_middle|>b<|fim_suffix|>c<|endofprompt|>d<|endoftext|>",
+    ];
+
+    public static TheoryData<string> Encodings => [.. TextTokenizer.Names];
+
+    [Theory]
+    [MemberData(nameof(Encodings))]
+    public void Ids_match_the_library_instances_on_the_bundled_corpora_and_edge_cases(string name)
+    {
+        var library = name == "gpt2" ? TiktokenTokenizer.CreateForModel("gpt2") : TiktokenTokenizer.CreateForEncoding(name);
+        var ours = TextTokenizer.Create(name);
+        var catalog = DataCatalog.Load(RepoPaths.Catalog);
+        int documents = 0;
+        foreach (var text in EdgeCases.Concat(BundledTexts(catalog)))
+        {
+            Assert.Equal(library.EncodeToIds(text), ours.Encode(text));
+            documents++;
+        }
+        Assert.True(documents > 1000, $"only {documents} documents compared");
+        Assert.Equal(library.SpecialTokens!["<|endoftext|>"], ours.EndOfText);
+        Assert.Equal(library.SpecialTokens.Values.Max() + 1, ours.VocabSize);
+    }
+
+    [Fact]
+    public void Rented_instances_are_never_shared_and_are_reused_once_returned()
+    {
+        var first = TextTokenizer.Rent("cl100k_base");
+        var second = TextTokenizer.Rent("cl100k_base");
+        Assert.NotSame(first.Tokenizer, second.Tokenizer);
+        Assert.Equal(first.Tokenizer.Encode("same ids from every instance"), second.Tokenizer.Encode("same ids from every instance"));
+        var rented = new[] { first.Tokenizer, second.Tokenizer };
+        first.Dispose();
+        second.Dispose();
+        using var again = TextTokenizer.Rent("cl100k_base");
+        Assert.Contains(again.Tokenizer, rented);
+    }
+
+    private static IEnumerable<string> BundledTexts(DataCatalog catalog)
+    {
+        foreach (var d in catalog.Domains)
+            foreach (var f in SourceFiles.Resolve(d, catalog.BaseDirectory))
+            {
+                using var r = ParquetTextReader.Open(f, d.TextColumn);
+                for (int g = 0; g < r.RowGroupCount; g++)
+                    foreach (var t in r.ReadRowGroup(g))
+                        if (t is not null) yield return t;
+            }
+    }
+}
