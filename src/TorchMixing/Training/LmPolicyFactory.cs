@@ -5,7 +5,7 @@ using TorchMixing.Weighting;
 namespace TorchMixing.Training;
 
 /// <summary>
-/// Builds the weight policy named in <c>weights.policy</c>. This area's two baselines (DoReMi, EXP3 online mixing)
+/// Builds the weight policy named in <c>weights.policy</c>. This area's baselines (DoReMi, excess-loss, EXP3 online mixing)
 /// are built here; the paper's policies (fgls, erma, va, fgls+va, erma+va) and the static ones (uniform,
 /// proportional, temperature, manual) come from the weighting library's <see cref="WeightPolicyFactory"/>.
 /// </summary>
@@ -30,13 +30,20 @@ public static class LmPolicyFactory
         switch (name)
         {
             case "doremi":
+                // DoReMi's proxy run: per-token excess against the reference run's final model (Training/ReferenceModel).
+                known.Add("reference_run");
+                result = new DoReMiProxyPolicy(policy["reference_run"]?.GetValue<string>()
+                                               ?? throw new UserInputException($"{field}: doremi needs reference_run (the finished reference run's folder)."),
+                                               Get("step_size", 1.0), Get("smoothing", 1e-3));
+                break;
+            case "excess-loss":
                 known.Add("reference_loss");
                 known.Add("reference_run");
                 var reference = policy["reference_loss"] is JsonArray arr
                     ? arr.Select(n => n?.GetValue<double>() ?? double.NaN).ToArray()
                     : policy["reference_run"]?.GetValue<string>() is { } run ? ReferenceFromRun(run, field)
-                    : throw new UserInputException($"{field}: doremi needs reference_loss (one value per domain) or reference_run (a finished run folder).");
-                result = new DoReMiPolicy(reference, Get("update_every", 10), Get("step_size", 1.0), Get("smoothing", 1e-3), Get("apply_to", "loss"));
+                    : throw new UserInputException($"{field}: excess-loss needs reference_loss (one value per domain) or reference_run (a finished run folder).");
+                result = new ExcessLossPolicy(reference, Get("update_every", 10), Get("step_size", 1.0), Get("smoothing", 1e-3), Get("apply_to", "loss"));
                 break;
             case "exp3" or "online":
                 result = new OnlineMixingPolicy(Get("update_every", 1), Get("smoothing", 0.9));
@@ -51,7 +58,7 @@ public static class LmPolicyFactory
         return result;
     }
 
-    /// <summary>The last held-out per-domain loss in a finished run's metrics.jsonl (DoReMi's reference model).</summary>
+    /// <summary>The last held-out per-domain loss in a finished run's metrics.jsonl (excess-loss's reference vector).</summary>
     public static double[] ReferenceFromRun(string runDirectory, string field)
     {
         string path = Path.Combine(runDirectory, "metrics.jsonl");

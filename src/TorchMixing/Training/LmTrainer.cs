@@ -34,6 +34,9 @@ public sealed class LmTrainer : IDisposable
     private readonly string[] _names;
     private readonly long[] _sizes;
     private readonly int _t;
+    // ---- DoReMi reference model (begin) ----
+    private readonly ReferenceModel? _reference;
+    // ---- DoReMi reference model (end) ----
 
     // Mutable run state — exactly what TrainerState saves.
     private long _step, _tokens;
@@ -43,7 +46,7 @@ public sealed class LmTrainer : IDisposable
     private long[] _seen;
 
     public LmTrainer(LmRunConfig config, IMixtureStream stream, IReadOnlyList<IDomainSequences> heldOut,
-                     IWeightPolicy? policy, string runDirectory, string source = "config")
+                     IWeightPolicy? policy, string runDirectory, string source = "config", ReferenceModel? reference = null)
     {
         _cfg = config;
         _stream = stream;
@@ -55,6 +58,11 @@ public sealed class LmTrainer : IDisposable
         _sizes = stream.Domains.Select(d => d.Count).ToArray();
         _t = config.Model.SequenceLength;
         Validate(config, source);
+        // ---- DoReMi reference model (begin): owned by the trainer, disposed with it ----
+        _reference = reference;
+        if (policy is not null && policy.Needs.HasFlag(PolicyNeeds.ExcessLoss) && reference is null)
+            throw new InvalidOperationException($"policy '{policy.Name}' needs a reference model (LmRun loads it from policy.reference_run).");
+        // ---- DoReMi reference model (end) ----
 
         TorchRuntime.Seed(config.Seed);
         _model = new Gpt(config.Model, seed: config.Seed);
@@ -145,6 +153,7 @@ public sealed class LmTrainer : IDisposable
                 // 3–5. forward → per-sequence losses ℓ_j → Σ s_i ℓ_j → backward. When the gradient spread is due, the same
                 // forward and backward run as row slices that also yield v̂_i (GradientSpread: no extra pass).
                 float[] seqValues;
+                Tensor? tokenLosses = null;
                 if (measureSpread && micro == 0)
                 {
                     var halves = GradientSpread.DrawHalves(batch.DomainIds, scales, _rng);
@@ -154,7 +163,8 @@ public sealed class LmTrainer : IDisposable
                 }
                 else
                 {
-                    var seq = WeightedLmLoss.SequenceLosses(_model.forward(x), y);
+                    tokenLosses = WeightedLmLoss.TokenLosses(_model.forward(x), y);
+                    var seq = tokenLosses.mean([1]);
                     var loss = WeightedLmLoss.Combine(seq, batch.DomainIds, scales);
                     seqValues = seq.detach().data<float>().ToArray();
                     objective += loss.item<float>();
@@ -162,6 +172,14 @@ public sealed class LmTrainer : IDisposable
                     loss.backward();
                     timings.Backward += timings.Lap();
                 }
+
+                // ---- DoReMi (begin): the reference model's forward on the same micro-batch → per-token excess loss ----
+                if (_reference is not null)
+                {
+                    _reference.Observe(tokenLosses, _model.forward, x, y, batch.DomainIds);
+                    timings.Forward += timings.Lap();
+                }
+                // ---- DoReMi (end) ----
 
                 // per-domain train loss from the same forward (no extra pass).
                 for (int j = 0; j < seqValues.Length; j++) { stepLossSum[batch.DomainIds[j]] += seqValues[j]; stepCount[batch.DomainIds[j]]++; }
@@ -311,6 +329,8 @@ public sealed class LmTrainer : IDisposable
             LossVariance = eval?.Variance ?? trainVar,
             // NaN marks a domain not measured in this window; policies keep their previous estimate for it.
             GradientSpread = _acc.SpreadSquareSum.Select((s, i) => _acc.SpreadCount[i] > 0 ? Math.Sqrt(s / _acc.SpreadCount[i]) : double.NaN).ToArray(),
+            // DoReMi: λ over the micro-batches since the last update (the policy updates every step).
+            ExcessLoss = _reference?.TakeExcessLoss(),
         };
     }
 
@@ -457,6 +477,7 @@ public sealed class LmTrainer : IDisposable
 
     public void Dispose()
     {
+        _reference?.Dispose();   // DoReMi
         _optimizer.Dispose();
         _model.Dispose();
     }
