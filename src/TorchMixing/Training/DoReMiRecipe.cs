@@ -172,7 +172,7 @@ public sealed class DoReMiRecipe
         var (after, at) = Status(dir, cfg, source);
         if (after != StageStatus.Finished)
         {
-            log?.Invoke($"{stage}: stopped at step {at}; run the same command again to resume.");
+            log?.Invoke($"{stage}: stopped (last checkpoint at step {at}); run the same command again to resume from there.");
             return false;
         }
         stageFinished?.Invoke(dir);

@@ -62,7 +62,7 @@ public sealed class ReferenceModel : IDisposable
         if (domains != domainCount)
             throw new UserInputException($"{field}: the reference run has {domains} domains but this run has {domainCount}.");
 
-        var gpt = new Gpt(model);
+        var gpt = new Gpt(model, seed: 0);   // a private generator: loading must not draw from the global one
         try
         {
             gpt.load(Path.Combine(dir, "model.bin"), strict: true);

@@ -19,11 +19,15 @@ public class DoReMiRecipeTests : IDisposable
         if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
     }
 
-    /// <summary>Three domains (one 40% corrupted), 12 steps per stage, gradient spread measured every 3 steps.</summary>
-    private static DoReMiConfig Tiny() => new()
+    /// <summary>Three domains (one 40% corrupted), 8 steps per stage, checkpoints every 4, gradient spread measured every 3 steps.</summary>
+    internal static DoReMiConfig Tiny() => new()
     {
         Name = "t",
-        Run = TrainerTests.SmallConfig() with { Weights = new WeightsConfig() },
+        Run = TrainerTests.SmallConfig() with
+        {
+            Weights = new WeightsConfig(),
+            Train = TrainerTests.SmallConfig().Train with { TokenBudget = 8 * 16 * 8 },
+        },
         StepSize = 1.0,
         Smoothing = 1e-3,
     };
@@ -85,8 +89,8 @@ public class DoReMiRecipeTests : IDisposable
         for (int i = 0; i < 3; i++) Assert.Equal(alpha1[i], pi1[i] * w1[i], 4);
         Assert.True(lambda.Max() > 0.05, "the reference is ahead of an untrained proxy, so λ must be clearly positive");
 
-        // ᾱ, independently from the proxy's log: the mean over its 12 steps of π_i·w_i (= α_t, in force after step t).
-        Assert.Equal(12, proxy.Count);
+        // ᾱ, independently from the proxy's log: the mean over its 8 steps of π_i·w_i (= α_t, in force after step t).
+        Assert.Equal(8, proxy.Count);
         var alphaBar = Enumerable.Range(0, 3).Select(i => proxy.Average(l => Vec(l["importance"])[i] * Vec(l["loss_weights"])[i])).ToArray();
         Assert.Equal(alphaBar, mixture!.FinalWeights.SamplingWeights, (p, q) => Math.Abs(p - q) < 1e-12);
         Assert.True(alphaBar.Max() - alphaBar.Min() > 1e-3, "the weights moved away from uniform");
@@ -100,7 +104,7 @@ public class DoReMiRecipeTests : IDisposable
         Assert.Equal("classic", finalConfig["weights"]!["mode"]!.GetValue<string>());
         Assert.Equal(onDisk.FinalWeights.SamplingWeights, Vec(finalConfig["weights"]!["sampling_weights"]));
         var final = Metrics(recipe.FinalDirectory);
-        Assert.Equal(12, final.Count);
+        Assert.Equal(8, final.Count);
         Assert.Equal(onDisk.FinalWeights.SamplingWeights, Vec(final[^1]["sampling_weights"]), (p, q) => Math.Abs(p - q) < 1e-12);
         Assert.Equal([1.0, 1.0, 1.0], Vec(final[^1]["loss_weights"]));
         Assert.Equal("classic", JsonNode.Parse(File.ReadAllText(Path.Combine(recipe.ReferenceDirectory, "config.json")))!["weights"]!["mode"]!.GetValue<string>());
@@ -118,7 +122,7 @@ public class DoReMiRecipeTests : IDisposable
         // The reference model must have the proxy's model config.
         err = Assert.Throws<UserInputException>(() => ReferenceModel.Load(recipe.ReferenceDirectory, run.Model with { Width = 16 }, 3, "f"));
         Assert.Contains("model.width", err.Message);
-        using (var ok = ReferenceModel.Load(recipe.ReferenceDirectory, run.Model, 3, "f")) Assert.Equal(12, ok.Step);
+        using (var ok = ReferenceModel.Load(recipe.ReferenceDirectory, run.Model, 3, "f")) Assert.Equal(8, ok.Step);
     }
 
     [Fact]
@@ -153,7 +157,7 @@ public class DoReMiRecipeTests : IDisposable
         var recipe = new DoReMiRecipe(cfg, _root, "t.json");
         Assert.Null(recipe.Run(stopAfter: 4, stopStage: "reference"));
         var e = Assert.Throws<UserInputException>(() => ReferenceModel.Load(recipe.ReferenceDirectory, cfg.Run.Model, 3, "f"));
-        Assert.Contains("not finished (step 4 of 12)", e.Message);
+        Assert.Contains("not finished (step 4 of 8)", e.Message);
         e = Assert.Throws<UserInputException>(() => ReferenceModel.Load(Path.Combine(_root, "nope"), cfg.Run.Model, 3, "f"));
         Assert.Contains("not found", e.Message);
 
