@@ -31,10 +31,10 @@ public static class LmPolicyFactory
         {
             case "doremi":
                 // DoReMi's proxy run: per-token excess against the reference run's final model (Training/ReferenceModel).
-                known.Add("reference_run");
-                result = new DoReMiProxyPolicy(policy["reference_run"]?.GetValue<string>()
-                                               ?? throw new UserInputException($"{field}: doremi needs reference_run (the finished reference run's folder)."),
-                                               Get("step_size", 1.0), Get("smoothing", 1e-3));
+                string referenceRun = Get("reference_run", "");
+                if (referenceRun.Length == 0)
+                    throw new UserInputException($"{field}: doremi needs reference_run (the finished reference run's folder).");
+                result = new DoReMiProxyPolicy(referenceRun, Get("step_size", 1.0), Get("smoothing", 1e-3));
                 break;
             case "excess-loss":
                 known.Add("reference_loss");
