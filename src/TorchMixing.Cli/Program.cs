@@ -7,6 +7,7 @@ var root = new RootCommand("TorchMixing: train on data pooled from several domai
 {
     DemoCommand.Create(),
     TrainCommand.Create(),
+    DoReMiCommand.Create(),
     CompareCommand.Create(),
     ExportCommand.Create(),
     SweepCommand.Create(),

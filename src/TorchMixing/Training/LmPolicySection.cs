@@ -8,7 +8,7 @@ namespace TorchMixing.Training;
 /// Reads the <c>weights.policy</c> section of a language-model config into the typed <see cref="WeightPolicyConfig"/>
 /// and builds the policy with the one <see cref="WeightPolicyFactory"/>. The section stays a JSON object in
 /// <see cref="WeightsConfig"/> so that config.json (compared on resume) keeps exactly what the user wrote. The only
-/// thing done here rather than in the factory: DoReMi's <c>reference_run</c> is a run folder, read through
+/// thing done here rather than in the factory: excess-loss's <c>reference_run</c> is a run folder, read through
 /// <see cref="StepMetrics"/> into <c>reference_loss</c>.
 /// </summary>
 public static class LmPolicySection
@@ -19,12 +19,13 @@ public static class LmPolicySection
         string field = $"{source}: weights.policy";
         if (policy["policy"] is null) throw new UserInputException($"{field}.policy (the policy's name) is required.");
         var config = ConfigLoader.FromNode<WeightPolicyConfig>((JsonObject)policy.DeepClone(), field, null);
-        if (config.ReferenceLoss is null && config.ReferenceRun is { } run)
+        // excess-loss compares with a reference run's last held-out losses; doremi loads the reference run's model itself.
+        if (config.Policy.Trim().ToLowerInvariant() == "excess-loss" && config.ReferenceLoss is null && config.ReferenceRun is { } run)
             config = config with { ReferenceLoss = ReferenceFromRun(run, field) };
         return WeightPolicyFactory.Create(config, field);
     }
 
-    /// <summary>The last held-out per-domain loss in a finished run's metrics.jsonl (DoReMi's reference model).</summary>
+    /// <summary>The last held-out per-domain loss in a finished run's metrics.jsonl (excess-loss's reference vector).</summary>
     public static double[] ReferenceFromRun(string runDirectory, string field)
     {
         string path = Path.Combine(runDirectory, "metrics.jsonl");

@@ -37,13 +37,15 @@ public sealed class LmTrainer : IDisposable
     private readonly string[] _names;
     private readonly long[] _sizes;
     private readonly int _t;
+    // DoReMi's proxy run: the reference model whose per-token loss on each batch gives the excess loss (else null).
+    private readonly ReferenceModel? _reference;
 
     // Mutable run state — exactly what TrainerState saves (with the mixer's weights, policy state and statistics).
     private long _step, _tokens;
     private Rng _rng;
 
     public LmTrainer(LmRunConfig config, IMixtureStream stream, IReadOnlyList<IDomainSequences> heldOut,
-                     WeightPolicy? policy, string runDirectory, string source = "config")
+                     WeightPolicy? policy, string runDirectory, string source = "config", ReferenceModel? reference = null)
     {
         _cfg = config;
         _stream = stream;
@@ -54,6 +56,9 @@ public sealed class LmTrainer : IDisposable
         _sizes = stream.Domains.Select(d => d.Count).ToArray();
         _t = config.Model.SequenceLength;
         Validate(config, source);
+        _reference = reference;
+        if (policy is not null && policy.Needs.HasFlag(PolicyNeeds.ExcessLoss) && reference is null)
+            throw new InvalidOperationException($"policy '{policy.Name}' needs a reference model (LmRun loads it from policy.reference_run).");
 
         TorchRuntime.Seed(config.Seed);
         _model = new Gpt(config.Model, seed: config.Seed);
@@ -142,6 +147,7 @@ public sealed class LmTrainer : IDisposable
                 // 3–5. forward → per-sequence losses ℓ_j → Σ s_i ℓ_j → backward. When the gradient spread is due, the same
                 // forward and backward run as row slices that also yield v̂_i (GradientSpread: no extra pass).
                 float[] seqValues;
+                Tensor? tokenLosses = null;
                 if (measureSpread && micro == 0)
                 {
                     var halves = GradientSpread.DrawHalves(batch.DomainIds, scales, _rng);
@@ -151,13 +157,21 @@ public sealed class LmTrainer : IDisposable
                 }
                 else
                 {
-                    var seq = WeightedLmLoss.SequenceLosses(_model.forward(x), y);
+                    tokenLosses = WeightedLmLoss.TokenLosses(_model.forward(x), y);
+                    var seq = tokenLosses.mean([1]);
                     var loss = WeightedLmLoss.Combine(seq, batch.DomainIds, scales);
                     seqValues = seq.detach().data<float>().ToArray();
                     objective += loss.item<float>();
                     timings.Forward += timings.Lap();
                     loss.backward();
                     timings.Backward += timings.Lap();
+                }
+
+                // DoReMi: the reference model's forward on the same micro-batch → per-token excess loss.
+                if (_reference is not null)
+                {
+                    _reference.Observe(tokenLosses, _model.forward, x, y, batch.DomainIds);
+                    timings.Forward += timings.Lap();
                 }
 
                 // per-domain train loss from the same forward (no extra pass).
@@ -186,7 +200,7 @@ public sealed class LmTrainer : IDisposable
                     eval = Evaluate();
                     timings.Eval += timings.Lap();
                 }
-                changed = _mixer.Update(_step, eval?.Mean, eval?.Variance);
+                changed = _mixer.Update(_step, eval?.Mean, eval?.Variance, excessLoss: _reference?.TakeExcessLoss());
                 timings.Weighting += timings.Lap();
             }
 
@@ -379,6 +393,7 @@ public sealed class LmTrainer : IDisposable
 
     public void Dispose()
     {
+        _reference?.Dispose();
         _optimizer.Dispose();
         _model.Dispose();
     }

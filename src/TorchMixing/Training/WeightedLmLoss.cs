@@ -11,11 +11,14 @@ namespace TorchMixing.Training;
 public static class WeightedLmLoss
 {
     /// <summary>ℓ_j for each row: the mean next-token cross-entropy of sequence j, shape (B).</summary>
-    public static Tensor SequenceLosses(Tensor logits, Tensor targets)
+    public static Tensor SequenceLosses(Tensor logits, Tensor targets) => TokenLosses(logits, targets).mean([1]);
+
+    /// <summary>Per-token next-token cross-entropy −log p(y_jt | x_j,≤t), shape (B, T).</summary>
+    public static Tensor TokenLosses(Tensor logits, Tensor targets)
     {
         long b = logits.shape[0], t = logits.shape[1], v = logits.shape[2];
         var perToken = nn.functional.cross_entropy(logits.view(b * t, v), targets.reshape(b * t), reduction: nn.Reduction.None);
-        return perToken.view(b, t).mean([1]);
+        return perToken.view(b, t);
     }
 
     /// <summary>Σ_j s_{domain(j)} · ℓ_j — the scalar whose gradient is the batch gradient of the math contract.</summary>

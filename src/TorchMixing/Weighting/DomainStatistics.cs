@@ -20,6 +20,12 @@ public sealed record DomainStatistics
 
     /// <summary>Per-domain loss of a reference model (DoReMi-style excess loss), when one exists.</summary>
     public double[]? ReferenceLoss { get; init; }
+
+    /// <summary>
+    /// DoReMi's λ_i: the per-token excess loss max(ℓ_θ − ℓ_ref, 0) of the training batch against a reference model,
+    /// averaged over domain i's tokens in the batch (NaN for a domain with no tokens in it).
+    /// </summary>
+    public double[]? ExcessLoss { get; init; }
 }
 
 /// <summary>Which statistics a policy needs the trainer to measure (measuring gradient spread costs extra work).</summary>
@@ -31,4 +37,6 @@ public enum PolicyNeeds
     LossVariance = 2,
     GradientSpread = 4,
     ReferenceLoss = 8,
+    /// <summary>Per-domain excess loss against a reference model on the training batch (a no-grad reference forward per micro-batch).</summary>
+    ExcessLoss = 16,
 }

@@ -78,6 +78,32 @@ public sealed record MixtureFile
         return DomainVector.Normalize(raw);
     }
 
+    /// <summary>
+    /// The same domains re-expressed as a one-knob <em>sampling</em> mixture: classic mode (the sampled mixture is the
+    /// objective), loss weights one, <paramref name="sampling"/> (normalised) as the final sampling weights, no separate
+    /// average, and a one-point trajectory (constant from step 0). π, catalog, sequence length, token budget and origin
+    /// are kept. DoReMi's output is consumed this way: the proxy run's averaged ᾱ becomes the final run's data mixture
+    /// (the paper resamples the data with ᾱ), which is not what <see cref="AveragedWeights"/> of the proxy run says —
+    /// that is the loss weights α/π it trained with, averaged over the steps they were in force.
+    /// </summary>
+    public MixtureFile AsSamplingMixture(double[] sampling, string policy, string? selectedBy = null)
+    {
+        DomainVector.Validate(sampling, Domains.Count, $"{policy}: sampling weights for {string.Join(", ", DomainNames)}");
+        var p = DomainVector.Normalize(sampling);
+        var ones = Enumerable.Repeat(1.0, Domains.Count).ToArray();
+        return this with
+        {
+            Mode = GradientMode.Classic,
+            Policy = policy,
+            Domains = Domains.Select((d, i) => d with
+            {
+                LossWeight = 1, SamplingWeight = p[i], AveragedLossWeight = null, AveragedSamplingWeight = null,
+            }).ToList(),
+            Trajectory = [new MixturePoint { Step = 0, Tokens = 0, LossWeights = ones, SamplingWeights = (double[])p.Clone() }],
+            Origin = (Origin ?? new MixtureOrigin()) with { SelectedBy = selectedBy ?? Origin?.SelectedBy },
+        };
+    }
+
     /// <summary>Checks the whole file; <paramref name="source"/> (the path) prefixes every message.</summary>
     public MixtureFile Validated(string source)
     {

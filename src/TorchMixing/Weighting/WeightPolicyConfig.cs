@@ -26,28 +26,29 @@ public sealed record WeightPolicyConfig
     /// <summary>Sampling used by the loss-only policies (fgls, erma).</summary>
     public BaseSampling BaseSampling { get; init; } = BaseSampling.Uniform;
 
-    /// <summary>DoReMi and EXP3: update every this many steps (null: 10 for DoReMi, 1 for EXP3).</summary>
+    /// <summary>excess-loss and EXP3: update every this many steps (null: 10 for excess-loss, 1 for EXP3; DoReMi updates every step).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? UpdateEvery { get; init; }
 
-    /// <summary>DoReMi: the step size η of the exponentiated-gradient update (null: 1).</summary>
+    /// <summary>DoReMi and excess-loss: the step size η of the exponentiated-gradient update (null: 1).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? StepSize { get; init; }
 
-    /// <summary>DoReMi: the uniform mixing c (null: 1e-3); EXP3: the reward EMA factor γ (null: 0.9).</summary>
+    /// <summary>DoReMi and excess-loss: the uniform mixing c (null: 1e-3); EXP3: the reward EMA factor γ (null: 0.9).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? Smoothing { get; init; }
 
-    /// <summary>DoReMi: "loss" (α sets the loss weights, the default) or "sampling" (α is the sampling mixture).</summary>
+    /// <summary>excess-loss: "loss" (α sets the loss weights, the default) or "sampling" (α is the sampling mixture).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? ApplyTo { get; init; }
 
-    /// <summary>DoReMi: the reference model's per-domain loss.</summary>
+    /// <summary>excess-loss: the reference per-domain loss vector.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double[]? ReferenceLoss { get; init; }
 
     /// <summary>
-    /// DoReMi: a finished run folder whose last held-out per-domain loss is the reference (read by the trainer's
+    /// DoReMi: the finished reference run whose final model is the reference; excess-loss: a finished run folder whose
+    /// last held-out per-domain loss is the reference vector (read by the trainer's
     /// set-up, which fills <see cref="ReferenceLoss"/> from it).
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

@@ -7,7 +7,7 @@ namespace TorchMixing.Weighting;
 public static class WeightPolicyFactory
 {
     public static readonly IReadOnlyList<string> Names =
-        ["uniform", "proportional", "temperature", "manual", "fgls", "erma", "va", "fgls+va", "erma+va", "doremi", "exp3", "oracle"];
+        ["uniform", "proportional", "temperature", "manual", "fgls", "erma", "va", "fgls+va", "erma+va", "doremi", "excess-loss", "exp3", "oracle"];
 
     /// <param name="config">The policy section of an experiment config.</param>
     /// <param name="source">Prefix for error messages (file and section, e.g. "experiments/linreg.json: policy").</param>
@@ -31,9 +31,13 @@ public static class WeightPolicyFactory
                 "va" or "variance_aware" => new VarianceAwarePolicy(config.Va),
                 "fgls+va" => new CombinedPolicy(new FglsPolicy(config.Fgls), new VarianceAwarePolicy(config.Va)),
                 "erma+va" => new CombinedPolicy(new ErmaPolicy(config.Erma), new VarianceAwarePolicy(config.Va)),
-                "doremi" => new DoReMiPolicy(
+                // DoReMi's proxy run: group DRO on the per-token excess loss against the reference run's final model.
+                "doremi" => new DoReMiProxyPolicy(
+                    config.ReferenceRun ?? throw new UserInputException("policy: doremi needs reference_run (the finished reference run's folder)."),
+                    config.StepSize ?? 1.0, config.Smoothing ?? 1e-3),
+                "excess-loss" => new ExcessLossPolicy(
                     config.ReferenceLoss ?? throw new UserInputException(
-                        "policy: doremi needs reference_loss (one value per domain) or reference_run (a finished run folder)."),
+                        "policy: excess-loss needs reference_loss (one value per domain) or reference_run (a finished run folder)."),
                     config.UpdateEvery ?? 10, config.StepSize ?? 1.0, config.Smoothing ?? 1e-3, config.ApplyTo ?? "loss"),
                 "exp3" or "online" => new OnlineMixingPolicy(config.UpdateEvery ?? 1, config.Smoothing ?? 0.9),
                 "oracle" => new OraclePolicy(noiseVariance ?? throw new UserInputException(
@@ -57,13 +61,13 @@ public static class WeightPolicyFactory
     private static void RefuseUnusedFields(WeightPolicyConfig c, string name)
     {
         var set = new List<string>();
-        bool doremi = name == "doremi", exp3 = name is "exp3" or "online";
-        if (c.UpdateEvery is not null && !doremi && !exp3) set.Add("update_every");
-        if (c.Smoothing is not null && !doremi && !exp3) set.Add("smoothing");
-        if (c.StepSize is not null && !doremi) set.Add("step_size");
-        if (c.ApplyTo is not null && !doremi) set.Add("apply_to");
-        if (c.ReferenceLoss is not null && !doremi) set.Add("reference_loss");
-        if (c.ReferenceRun is not null && !doremi) set.Add("reference_run");
+        bool doremi = name == "doremi", excess = name == "excess-loss", exp3 = name is "exp3" or "online";
+        if (c.UpdateEvery is not null && !excess && !exp3) set.Add("update_every");
+        if (c.Smoothing is not null && !doremi && !excess && !exp3) set.Add("smoothing");
+        if (c.StepSize is not null && !doremi && !excess) set.Add("step_size");
+        if (c.ApplyTo is not null && !excess) set.Add("apply_to");
+        if (c.ReferenceLoss is not null && !excess) set.Add("reference_loss");
+        if (c.ReferenceRun is not null && !doremi && !excess) set.Add("reference_run");
         if (set.Count > 0)
             throw new UserInputException($"policy: unknown field(s) {string.Join(", ", set)} for policy \"{name}\".");
     }

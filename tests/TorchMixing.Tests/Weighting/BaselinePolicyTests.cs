@@ -10,9 +10,9 @@ public class BaselinePolicyTests
     private static DomainStatistics Stats(double[] loss) => new() { Sizes = [10, 10, 10], LossMean = loss };
 
     [Fact]
-    public void DoReMiMatchesItsUpdateRuleWrittenOut()
+    public void ExcessLossMatchesItsUpdateRuleWrittenOut()
     {
-        var p = new DoReMiPolicy([2.0, 3.0, 1.0], updateEvery: 1, stepSize: 0.5, smoothing: 0.1);
+        var p = new ExcessLossPolicy([2.0, 3.0, 1.0], updateEvery: 1, stepSize: 0.5, smoothing: 0.1);
         double[] pi = [0.5, 0.25, 0.25];
         var w = p.Initial([10, 10, 10], pi);
         Assert.Equal([2 / 3.0, 4 / 3.0, 4 / 3.0], w.LossWeights.Select(v => Math.Round(v, 12)), (a, b) => Math.Abs(a - b) < 1e-9);   // α uniform ⇒ π_i w_i equal
@@ -23,7 +23,7 @@ public class BaselinePolicyTests
         for (int i = 0; i < 3; i++) Assert.Equal(alpha[i], pi[i] * w.LossWeights[i], 12);
         Assert.Equal([1 / 3.0, 1 / 3.0, 1 / 3.0], w.SamplingWeights);                  // loss knob only by default
 
-        var copy = new DoReMiPolicy([2.0, 3.0, 1.0], 1, 0.5, 0.1);
+        var copy = new ExcessLossPolicy([2.0, 3.0, 1.0], 1, 0.5, 0.1);
         copy.Initial([10, 10, 10], pi);
         copy.LoadState(JsonNode.Parse(p.SaveState().ToJsonString())!.AsObject());
         Assert.Equal(p.Update(2, Stats([3, 3, 3]), w), copy.Update(2, Stats([3, 3, 3]), w), new WeightsComparer());
@@ -57,7 +57,7 @@ public class BaselinePolicyTests
     [Fact]
     public void FactoryNamesTheFieldOnBadInput()
     {
-        var e = Assert.Throws<UserInputException>(() => LmPolicySection.Create(new JsonObject { ["policy"] = "doremi" }, "x.json"));
+        var e = Assert.Throws<UserInputException>(() => LmPolicySection.Create(new JsonObject { ["policy"] = "excess-loss" }, "x.json"));
         Assert.Contains("x.json: weights.policy", e.Message);
         e = Assert.Throws<UserInputException>(() => LmPolicySection.Create(new JsonObject { ["policy"] = "exp3", ["speed"] = 2 }, "x.json"));
         Assert.Contains("speed", e.Message);

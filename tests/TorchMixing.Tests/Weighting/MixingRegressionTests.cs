@@ -98,7 +98,7 @@ public class MixingRegressionTests : IDisposable
     [Theory]
     [InlineData("""{"policy": "fgls+va", "fgls": {"update_every": 3}, "va": {"update_every": 3}}""")]
     [InlineData("""{"policy": "exp3", "update_every": 2}""")]
-    [InlineData("""{"policy": "doremi", "reference_loss": [3.0, 3.5, 3.2], "update_every": 4}""")]
+    [InlineData("""{"policy": "excess-loss", "reference_loss": [3.0, 3.5, 3.2], "update_every": 4}""")]
     public void Short_lm_run_ends_with_the_same_loss_and_weights(string policy)
     {
         var cfg = TrainerTests.SmallConfig(JsonNode.Parse(policy)!.AsObject());

@@ -96,4 +96,35 @@ public class MixtureFileTests : IDisposable
         File.WriteAllText(path, node.ToJsonString());
         Assert.Contains("version 99", Assert.Throws<UserInputException>(() => MixtureFile.Load(path)).Message);
     }
+
+    [Fact]
+    public void AsSamplingMixtureMakesTheGivenWeightsTheFinalRunsDataMixture()
+    {
+        var run = MixtureFile.FromRuns([FakeRun("dro", 0)]);
+        var m = run.AsSamplingMixture([3, 1], "doremi", "DoReMi ᾱ");
+        // ᾱ normalised becomes p, in classic mode with w = 1: the one-knob objective is Σ ᾱ_i L_i.
+        Assert.Equal(GradientMode.Classic, m.Mode);
+        Assert.Equal("doremi", m.Policy);
+        Assert.Equal([0.75, 0.25], m.FinalWeights.SamplingWeights);
+        Assert.Equal([1.0, 1.0], m.FinalWeights.LossWeights);
+        Assert.Equal([0.75, 0.25], m.AveragedWeights.SamplingWeights);   // no separate average: it is the average
+        Assert.Equal([0.75, 0.25], m.ObjectiveSampling());
+        var point = Assert.Single(m.Trajectory);
+        Assert.Equal(0, point.Step);
+        Assert.Equal([0.75, 0.25], point.SamplingWeights);
+        // Provenance and the domains' π are kept from the proxy run.
+        Assert.Equal(run.DomainNames, m.DomainNames);
+        Assert.Equal(run.FinalWeights.Importance, m.FinalWeights.Importance);
+        Assert.Equal(run.Origin!.Runs, m.Origin!.Runs);
+        Assert.Equal("DoReMi ᾱ", m.Origin.SelectedBy);
+
+        string path = Path.Combine(_root, "mixture.json");
+        m.Save(path);
+        var back = MixtureFile.Load(path);
+        Assert.Equal(m.FinalWeights.SamplingWeights, back.FinalWeights.SamplingWeights);
+        Assert.Equal(GradientMode.Classic, back.Mode);
+
+        var e = Assert.Throws<UserInputException>(() => run.AsSamplingMixture([1, 1, 1], "doremi"));
+        Assert.Contains("expected 2", e.Message);
+    }
 }

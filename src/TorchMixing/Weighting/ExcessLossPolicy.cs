@@ -3,21 +3,23 @@ using System.Text.Json.Nodes;
 namespace TorchMixing.Weighting;
 
 /// <summary>
-/// DoReMi-style excess-loss reweighting (Xie et al. 2023, Alg. 1), a baseline beyond the paper: domains where the
-/// model is furthest above a reference model's loss get more weight.
+/// Excess-loss reweighting ("excess-loss"), a cheap cousin of DoReMi (Xie et al. 2023) kept under its own name:
+/// domains where the model is furthest above a fixed reference loss vector get more weight. DoReMi itself — per-token
+/// excess against a reference model on the training batch, and its averaged weights used by a final run — is
+/// <see cref="DoReMiProxyPolicy"/> with <c>torchmix doremi</c>.
 ///   λ_i = max(L_i − L_i^ref, 0),  α ← α ⊙ exp(η·λ),  α ← (1 − c)·α/Σα + c/K.
 /// L_i is the held-out per-domain loss (DoReMi uses the training batch's per-token loss; held-out is less noisy at
 /// our batch sizes). DoReMi's proxy run reweights the loss, so by default α sets the loss weights (w_i = α_i/π_i,
 /// making the objective Σ α_i L_i); <c>apply_to = "sampling"</c> uses α as the sampling mixture instead, the way
 /// DoReMi's output is consumed by a downstream run. The running average of α (DoReMi's output) is kept in the state.
 /// </summary>
-public sealed class DoReMiPolicy : WeightPolicy
+public sealed class ExcessLossPolicy : WeightPolicy
 {
     private double[] _alpha = [];
     private double[] _alphaSum = [];
     private long _updates;
 
-    public DoReMiPolicy(double[] referenceLoss, int updateEvery = 10, double stepSize = 1.0, double smoothing = 1e-3, string applyTo = "loss")
+    public ExcessLossPolicy(double[] referenceLoss, int updateEvery = 10, double stepSize = 1.0, double smoothing = 1e-3, string applyTo = "loss")
     {
         DomainVector.Validate(referenceLoss, referenceLoss.Length, "policy.reference_loss", allowAllZero: true);
         if (updateEvery < 1) throw new UserInputException($"policy.update_every must be at least 1, got {updateEvery}.");
@@ -35,7 +37,7 @@ public sealed class DoReMiPolicy : WeightPolicy
     public double StepSize { get; }
     public double Smoothing { get; }
     public string ApplyTo { get; }
-    public override string Name => "doremi";
+    public override string Name => "excess-loss";
     public override PolicyNeeds Needs => PolicyNeeds.HeldOutLoss | PolicyNeeds.ReferenceLoss;
     public override int UpdateEvery { get; }
 
@@ -55,7 +57,7 @@ public sealed class DoReMiPolicy : WeightPolicy
 
     protected override (MixtureWeights Next, string Reason) UpdateCore(long step, DomainStatistics stats, MixtureWeights current)
     {
-        var loss = stats.LossMean ?? throw new InvalidOperationException("DoReMi needs the per-domain held-out loss.");
+        var loss = stats.LossMean ?? throw new InvalidOperationException("excess-loss needs the per-domain held-out loss.");
         var reference = stats.ReferenceLoss ?? ReferenceLoss;
         int k = _alpha.Length;
         var next = new double[k];
