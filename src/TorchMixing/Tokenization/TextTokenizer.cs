@@ -59,10 +59,11 @@ public sealed class TextTokenizer
     private static readonly ConcurrentDictionary<string, ConcurrentBag<TextTokenizer>> Idle = new();
 
     private readonly Tokenizer _tokenizer;
+    private readonly KeyValuePair<string, int>[] _special;
 
-    private TextTokenizer(TokenizerSpec spec, string id, Tokenizer tokenizer, int endOfText, int vocabSize)
+    private TextTokenizer(TokenizerSpec spec, string id, Tokenizer tokenizer, IReadOnlyDictionary<string, int> special, int vocabSize)
     {
-        Spec = spec; Id = id; _tokenizer = tokenizer; EndOfText = endOfText; VocabSize = vocabSize;
+        Spec = spec; Id = id; _tokenizer = tokenizer; _special = [.. special]; EndOfText = special["<|endoftext|>"]; VocabSize = vocabSize;
     }
 
     /// <summary>The encoding's name (gpt2, cl100k_base, o200k_base).</summary>
@@ -122,7 +123,7 @@ public sealed class TextTokenizer
         var tok = TiktokenTokenizer.Create(vocabulary, preTokenizer, normalizer: null, special, CacheSize);
         // In all three encodings the special tokens sit above the BPE ranks (gpt2: 50256, cl100k: ..100276,
         // o200k: ..200018), so the largest special id bounds the vocabulary.
-        return new TextTokenizer(spec, IdOf(spec), tok, special["<|endoftext|>"], special.Values.Max() + 1);
+        return new TextTokenizer(spec, IdOf(spec), tok, special, special.Values.Max() + 1);
     }
 
     /// <summary>
@@ -169,10 +170,40 @@ public sealed class TextTokenizer
     }
 
     /// <summary>Token ids of <paramref name="text"/>. Thread-safe, but fastest with one instance per thread.</summary>
-    public IReadOnlyList<int> Encode(string text) => _tokenizer.EncodeToIds(text);
+    public IReadOnlyList<int> Encode(string text) => Encode(text.AsSpan());
 
     /// <inheritdoc cref="Encode(string)"/>
-    public IReadOnlyList<int> Encode(ReadOnlySpan<char> text) => _tokenizer.EncodeToIds(text);
+    /// <remarks>
+    /// Special tokens written in the text (<c>&lt;|endoftext|&gt;</c>…) are split off here rather than left to the
+    /// library: Microsoft.ML.Tokenizers 2.0.1 recognises one only while it sits in the instance's 8192-entry word
+    /// cache, so after enough distinct words it came out as plain text — and a document's ids would depend on what
+    /// its worker had encoded before. Split here, they always get their id, as a fresh library instance gives.
+    /// </remarks>
+    public IReadOnlyList<int> Encode(ReadOnlySpan<char> text)
+    {
+        int next = text.IndexOf("<|", StringComparison.Ordinal);
+        if (next < 0) return _tokenizer.EncodeToIds(text); // no special token can be in it
+        var ids = new List<int>();
+        int start = 0;
+        while (next >= 0)
+        {
+            int at = start + next;
+            var special = default(KeyValuePair<string, int>);
+            foreach (var t in _special)
+                if (text[at..].StartsWith(t.Key, StringComparison.Ordinal)) { special = t; break; }
+            if (special.Key is null)
+            {
+                next = text[(at + 2)..].IndexOf("<|", StringComparison.Ordinal) is var n and >= 0 ? at + 2 + n - start : -1;
+                continue;
+            }
+            if (at > start) ids.AddRange(_tokenizer.EncodeToIds(text[start..at]));
+            ids.Add(special.Value);
+            start = at + special.Key.Length;
+            next = text[start..].IndexOf("<|", StringComparison.Ordinal);
+        }
+        if (start < text.Length) ids.AddRange(_tokenizer.EncodeToIds(text[start..]));
+        return ids;
+    }
 
     public string Decode(IEnumerable<int> ids) => _tokenizer.Decode(ids);
 }

@@ -145,6 +145,20 @@ public sealed class ProxyVocabularyTests : IDisposable
         Assert.True(Directory.Exists(Path.Combine(_fx.Root, "cache", "gpt2-v1024")));
     }
 
+    [Fact]
+    public void Proxy_experiments_size_their_model_by_their_tokenizer()
+    {
+        var configs = Directory.GetFiles(Path.Combine(RepoPaths.Root, "experiments"), "lm-real-proxy-*.json");
+        Assert.NotEmpty(configs);
+        foreach (var path in configs)
+        {
+            var cfg = ConfigLoader.Load<LmRunConfig>(path);
+            var spec = Assert.IsType<TokenizerSpec>(cfg.Data.Tokenizer);
+            Assert.True(spec.VocabSize < 50257, path);
+            Assert.Equal(TextTokenizer.Create(spec).VocabSize, cfg.Model.VocabSize);
+        }
+    }
+
     private static int[] AllTokens(CachedDomainSequences s)
     {
         var all = new int[s.Count * (s.SequenceLength + 1)];
