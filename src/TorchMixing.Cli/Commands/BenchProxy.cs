@@ -26,10 +26,11 @@ public static class BenchProxy
 
     public static Command Create(string name = "proxy")
     {
-        var vocab = new Option<string>("--vocab") { Description = "Cut vocabulary sizes to compare with the full 50257, comma-separated.", DefaultValueFactory = _ => "16384,8192,4096,2048" };
+        var vocab = new Option<string>("--vocab") { Description = "Cut vocabulary sizes to compare with the full 50257, comma-separated.", DefaultValueFactory = _ => "8192,4096" };
         var noRemap = new Option<bool>("--no-remap") { Description = "Skip the full GPT-2 BPE remapped to the ids the catalog uses." };
-        var steps = new Option<int>("--steps") { Description = "Timed steps per variant and round (after 3 warm-up steps).", DefaultValueFactory = _ => 20 };
-        var rounds = new Option<int>("--rounds") { Description = "Interleaved rounds (every variant once per round).", DefaultValueFactory = _ => 3 };
+        var steps = new Option<int>("--steps") { Description = "Timed steps per variant and round (after 3 warm-up steps).", DefaultValueFactory = _ => 8 };
+        // Many short rounds rather than few long ones: on a shared machine the load moves within minutes.
+        var rounds = new Option<int>("--rounds") { Description = "Interleaved rounds (every variant once per round).", DefaultValueFactory = _ => 6 };
         var threads = new Option<int>("--threads") { Description = "libtorch threads (the lm-real experiments use 1).", DefaultValueFactory = _ => 1 };
         var layers = new Option<int>("--layers") { DefaultValueFactory = _ => 2 };
         var heads = new Option<int>("--heads") { DefaultValueFactory = _ => 4 };
