@@ -4,7 +4,7 @@ namespace TorchMixing.Cli.Commands;
 
 /// <summary>
 /// `torchmix bench ...`: speed measurements that print figures (never asserted in tests). Each area adds its own
-/// subcommand here, built by a static Create() in its own file (BenchStudy, BenchData, BenchTrain).
+/// subcommand here, built by a static Create() in its own file (BenchStudy, BenchData, BenchTrain, BenchProxy).
 /// </summary>
 public static class BenchCommand
 {
@@ -14,6 +14,7 @@ public static class BenchCommand
         cmd.Subcommands.Add(BenchStudy.Create());
         cmd.Subcommands.Add(BenchData.Create());
         cmd.Subcommands.Add(BenchTrain.Create());
+        cmd.Subcommands.Add(BenchProxy.Create());
         return cmd;
     }
 }

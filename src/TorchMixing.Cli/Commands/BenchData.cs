@@ -227,7 +227,7 @@ public static class BenchData
     /// <summary>Tokenizes the corpus held in memory (row-group arrays), on one core and on all cores.</summary>
     private static (double OneCore, double AllCores, double TextMb) TokenizerOnly(DataCatalog cat)
     {
-        string tokenizer = cat.Tokenizer;
+        var tokenizer = cat.Tokenizer;
         var groups = new List<string[]>();
         foreach (var d in cat.Domains)
             foreach (var f in SourceFiles.Resolve(d, cat.BaseDirectory))
@@ -246,7 +246,7 @@ public static class BenchData
     /// Tokenizer-only rate on text already in memory: each row group split into ≈ 8 ranges per worker, one rented
     /// tokenizer per range (as the token cache's workers rent one per chunk).
     /// </summary>
-    private static double Tokenize(string tokenizer, List<string[]> groups, int workers)
+    private static double Tokenize(TokenizerSpec tokenizer, List<string[]> groups, int workers)
     {
         var options = new ParallelOptions { MaxDegreeOfParallelism = workers };
         long tokens = 0;

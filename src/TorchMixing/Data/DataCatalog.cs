@@ -12,7 +12,11 @@ public sealed record DataCatalog
 {
     public IReadOnlyList<DomainSource> Domains { get; init; } = [];
 
-    public string Tokenizer { get; init; } = "gpt2";
+    /// <summary>
+    /// <c>"gpt2"</c> (or another encoding's name), or <c>{"name": "gpt2", "vocab_size": 8192}</c> for GPT-2 cut to
+    /// its first ranks — a cheaper proxy vocabulary (see <see cref="TextTokenizer"/>).
+    /// </summary>
+    public TokenizerSpec Tokenizer { get; init; } = "gpt2";
 
     /// <summary>T: input positions per packed sequence (each sequence stores T + 1 tokens).</summary>
     public int SequenceLength { get; init; } = 128;
@@ -49,8 +53,7 @@ public sealed record DataCatalog
     public void Validate()
     {
         if (Domains.Count == 0) throw new UserInputException($"{Source}: 'domains' is empty; list at least one domain.");
-        if (!TextTokenizer.Names.Contains(Tokenizer))
-            throw new UserInputException($"{Source}: tokenizer '{Tokenizer}' is not known; use one of: {string.Join(", ", TextTokenizer.Names)}.");
+        TextTokenizer.Validate(Tokenizer, Source);
         if (SequenceLength < 1) throw new UserInputException($"{Source}: sequence_length must be at least 1, got {SequenceLength}.");
         if (!(HeldOutFraction >= 0 && HeldOutFraction < 1))
             throw new UserInputException($"{Source}: held_out_fraction must be in [0, 1), got {HeldOutFraction}.");

@@ -40,8 +40,10 @@ public static class TokenCache
     private static DomainCorpus Open(DataCatalog catalog, DomainSource domain, TextTokenizer tokenizer, bool forceRebuild, TaskScheduler tokenizing)
     {
         var files = SourceFiles.Resolve(domain, catalog.BaseDirectory);
-        string fp = Fingerprint(domain, files, tokenizer.Name, catalog.HeldOutFraction);
-        string root = catalog.ResolvedCacheDir;
+        string fp = Fingerprint(domain, files, tokenizer.Id, catalog.HeldOutFraction);
+        // A cut vocabulary caches in a subfolder named by its id, so caches of several vocabulary sizes live side by
+        // side (a proxy sweep switches between them) instead of each build removing the others as stale.
+        string root = tokenizer.Id == tokenizer.Name ? catalog.ResolvedCacheDir : Path.Combine(catalog.ResolvedCacheDir, tokenizer.Id);
         string folder = Path.Combine(root, $"{domain.Name}-{fp[..16]}");
         var meta = forceRebuild ? null : TryReadMeta(folder, fp);
         bool fromCache = meta is not null;
@@ -113,6 +115,10 @@ public static class TokenCache
         return h % 1_000_000UL < (ulong)Math.Round(fraction * 1_000_000);
     }
 
+    /// <summary>
+    /// Hash of what the tokens depend on. <paramref name="tokenizer"/> is <see cref="TextTokenizer.Id"/>, which carries a
+    /// cut vocabulary's size: caches of different sizes never collide, and changing the size rebuilds.
+    /// </summary>
     internal static string Fingerprint(DomainSource domain, IReadOnlyList<string> files, string tokenizer, double heldOut)
     {
         var sb = new StringBuilder();
@@ -188,7 +194,7 @@ public static class TokenCache
                     for (int g = 0; g < r.RowGroupCount; g++)
                         foreach (var chunk in Chunks(r.ReadRowGroupText(g)))
                         {
-                            chunk.Done = Task.Factory.StartNew(() => Tokenize(chunk, tokenizer.Name, heldOut), stop.Token,
+                            chunk.Done = Task.Factory.StartNew(() => Tokenize(chunk, tokenizer.Spec, heldOut), stop.Token,
                                                                TaskCreationOptions.None, tokenizing);
                             inFlight.Add(chunk, stop.Token);
                         }
@@ -230,7 +236,7 @@ public static class TokenCache
         held.Complete();
         var meta = new TokenCacheMeta
         {
-            Fingerprint = fingerprint, Domain = domain.Name, Tokenizer = tokenizer.Name, TokenBytes = tokenBytes,
+            Fingerprint = fingerprint, Domain = domain.Name, Tokenizer = tokenizer.Id, TokenBytes = tokenBytes,
             EndOfText = tokenizer.EndOfText, HeldOutFraction = heldOut, Files = files.Count,
             SourceBytes = files.Sum(f => new FileInfo(f).Length), TextBytes = textBytes, Rows = rows, NullRows = nulls,
             EmptyRows = empties, TrainDocuments = train.Documents, HeldOutDocuments = held.Documents,
@@ -257,10 +263,10 @@ public static class TokenCache
         }
     }
 
-    private static void Tokenize(Chunk chunk, string tokenizerName, double heldOut)
+    private static void Tokenize(Chunk chunk, TokenizerSpec tokenizerSpec, double heldOut)
     {
         // A tokenizer of our own for the chunk (TextTokenizer explains why sharing one does not scale).
-        using var lease = TextTokenizer.Rent(tokenizerName);
+        using var lease = TextTokenizer.Rent(tokenizerSpec);
         var tokenizer = lease.Tokenizer;
         long bytes = 0;
         for (int i = 0; i < chunk.Count; i++)

@@ -75,11 +75,11 @@ public sealed class ExportMixture
             };
         }).ToList();
 
-        string? tokenizer = shards?.Tokenizer ?? catalog?.Tokenizer;
+        string? tokenizer = shards?.Tokenizer ?? catalog?.Tokenizer.ToString();
         int? vocab = shards?.VocabSize, eos = shards?.EndOfText;
-        if (shards is null && tokenizer is not null)
+        if (shards is null && catalog is not null)
         {
-            using var lease = TextTokenizer.Rent(tokenizer);
+            using var lease = TextTokenizer.Rent(catalog.Tokenizer);
             vocab = lease.Tokenizer.VocabSize;
             eos = lease.Tokenizer.EndOfText;
         }

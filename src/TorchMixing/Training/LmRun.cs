@@ -89,10 +89,18 @@ public static class LmRun
                 throw new UserInputException($"{source}: data.domains: {string.Join(", ", missing)} not in {path} (it has {string.Join(", ", catalog.Domains.Select(d => d.Name))}).");
             catalog = catalog with { Domains = names.Select(n => catalog.Domains.First(d => d.Name == n)).ToList() };
         }
+        if (config.Data.Tokenizer is { } tokenizer)
+        {
+            TextTokenizer.Validate(tokenizer, source, "data.tokenizer");
+            catalog = catalog with { Tokenizer = tokenizer };
+        }
         int vocabulary;
         using (var lease = TextTokenizer.Rent(catalog.Tokenizer)) vocabulary = lease.Tokenizer.VocabSize; // back in the pool for the workers
-        if (vocabulary > config.Model.VocabSize)
-            throw new UserInputException($"{source}: model.vocab_size {config.Model.VocabSize} is smaller than the {catalog.Tokenizer} tokenizer's vocabulary ({vocabulary}).");
+        // The model follows the tokenizer: smaller cannot embed every id, larger pays for output rows no token uses
+        // (a proxy run that kept the full 50257 would lose the whole point of a cut vocabulary).
+        if (vocabulary != config.Model.VocabSize)
+            throw new UserInputException($"{source}: model.vocab_size {config.Model.VocabSize} does not match the {catalog.Tokenizer} tokenizer's " +
+                                         $"vocabulary ({vocabulary}); set model.vocab_size={vocabulary}.");
         // The memory-mapped files stay open for the process's life (a run is one process); the OS reclaims them.
         var corpora = TokenCache.OpenAll(catalog);
         return (corpora.Select(c => (IDomainSequences)c.Train).ToArray(), corpora.Select(c => (IDomainSequences)c.HeldOut).ToArray(),

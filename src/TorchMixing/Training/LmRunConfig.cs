@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using TorchMixing.Data;
 using TorchMixing.Models;
+using TorchMixing.Tokenization;
 using TorchMixing.Weighting;
 
 namespace TorchMixing.Training;
@@ -41,6 +42,12 @@ public sealed record LmDataConfig
 
     /// <summary>Catalog domains to train on, in this order (null: all of them).</summary>
     public string[]? Domains { get; init; }
+
+    /// <summary>
+    /// Catalog data: replaces the catalog's tokenizer for this run, e.g. <c>{"name": "gpt2", "vocab_size": 8192}</c>
+    /// for a cheaper proxy model (model.vocab_size must then be 8192); null keeps the catalog's.
+    /// </summary>
+    public TokenizerSpec? Tokenizer { get; init; }
 
     /// <summary>
     /// Synthetic data: fraction of each domain's sequences held out for evaluation (taken from the end, never

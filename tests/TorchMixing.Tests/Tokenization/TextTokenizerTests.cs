@@ -19,6 +19,7 @@ public class TextTokenizerTests
         "Ünïcödé İstanbul ΑΒΓ αβγ Кириллица 中文字符 日本語 한국어", "emoji 👍🏽 and 🚀!", "x = f(a[1], b)  # comment\n    return x\n",
         "trailing spaces   ", "https://example.org/path?q=1&r=2", "'s 'S 're", "line1\r\nline2\n\n\nline3",
         "<|fim_prefix|>a<|fim_middle|>b<|fim_suffix|>c<|endofprompt|>d<|endoftext|>",
+        "spaces   <|endoftext|>   around\n\n<|endoftext|>\n", "<|not special|> <| <|endoftext", "<|endoftext|><|endoftext|>",
     ];
 
     public static TheoryData<string> Encodings => [.. TextTokenizer.Names];
@@ -39,6 +40,25 @@ public class TextTokenizerTests
         Assert.True(documents > 1000, $"only {documents} documents compared");
         Assert.Equal(library.SpecialTokens!["<|endoftext|>"], ours.EndOfText);
         Assert.Equal(library.SpecialTokens.Values.Max() + 1, ours.VocabSize);
+    }
+
+    /// <summary>
+    /// The library (2.0.1) recognises a special token in text only while it is in the instance's word cache; ours
+    /// must give the fresh-instance ids however many distinct words the instance encoded before.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Encodings))]
+    public void Special_tokens_in_text_get_their_id_after_the_word_cache_has_filled(string name)
+    {
+        var fresh = name == "gpt2" ? TiktokenTokenizer.CreateForModel("gpt2") : TiktokenTokenizer.CreateForEncoding(name);
+        const string text = "before <|endoftext|> after";
+        var expected = fresh.EncodeToIds(text);
+        var ours = TextTokenizer.Create(name);
+        var rng = new Random(7);
+        for (int i = 0; i < 12_000; i++)
+            ours.Encode(string.Concat(Enumerable.Range(0, 10).Select(_ => (char)('a' + rng.Next(26)))));
+        Assert.Equal(expected, ours.Encode(text));
+        Assert.Contains(ours.EndOfText, ours.Encode(text));
     }
 
     [Fact]
