@@ -18,6 +18,9 @@ public sealed record DomainStatistics
     /// <summary>Within-domain per-example gradient spread v_i (standard deviation, i.e. √v_i²), for VA sampling.</summary>
     public double[]? GradientSpread { get; init; }
 
+    /// <summary>Examples drawn from each domain since the policy's last update (realised counts, not expectations).</summary>
+    public double[]? Counts { get; init; }
+
     /// <summary>Per-domain loss of a reference model (DoReMi-style excess loss), when one exists.</summary>
     public double[]? ReferenceLoss { get; init; }
 }
