@@ -21,6 +21,12 @@ public sealed record DomainStatistics
     /// <summary>Examples drawn from each domain since the policy's last update (realised counts, not expectations).</summary>
     public double[]? Counts { get; init; }
 
+    /// <summary>
+    /// An estimate of each domain's noise variance σ_i² that does not depend on the trained model (linear studies:
+    /// per-domain least squares on the held-out split, <see cref="LeastSquaresNoise"/>).
+    /// </summary>
+    public double[]? NoiseVariance { get; init; }
+
     /// <summary>Per-domain loss of a reference model (DoReMi-style excess loss), when one exists.</summary>
     public double[]? ReferenceLoss { get; init; }
 }
@@ -34,4 +40,5 @@ public enum PolicyNeeds
     LossVariance = 2,
     GradientSpread = 4,
     ReferenceLoss = 8,
+    NoiseVariance = 16,
 }
