@@ -29,34 +29,11 @@ public static class LeastSquaresNoise
                 for (int j = 0; j <= i; j++) a[i * d + j] += row[i] * row[j];
             }
         }
+        // Only the lower triangle was accumulated; mirror it for the solver.
         for (int i = 0; i < d; i++)
-        {
-            for (int j = 0; j <= i; j++)
-            {
-                double s = a[i * d + j];
-                for (int k = 0; k < j; k++) s -= a[i * d + k] * a[j * d + k];
-                if (i == j)
-                {
-                    if (!(s > 1e-12 * Math.Max(1, a[i * d + i])))
-                        throw new UserInputException("the held-out inputs of a domain are collinear; the least-squares noise estimate is undefined.");
-                    a[i * d + i] = Math.Sqrt(s);
-                }
-                else a[i * d + j] = s / a[j * d + j];
-            }
-        }
-        var theta = new double[d];
-        for (int i = 0; i < d; i++)                   // L z = b
-        {
-            double s = b[i];
-            for (int k = 0; k < i; k++) s -= a[i * d + k] * theta[k];
-            theta[i] = s / a[i * d + i];
-        }
-        for (int i = d - 1; i >= 0; i--)              // Lᵀ θ = z
-        {
-            double s = theta[i];
-            for (int k = i + 1; k < d; k++) s -= a[k * d + i] * theta[k];
-            theta[i] = s / a[i * d + i];
-        }
+            for (int j = i + 1; j < d; j++) a[i * d + j] = a[j * d + i];
+        var theta = SymmetricSolver.Solve(a, b, d)
+            ?? throw new UserInputException("the held-out inputs of a domain are collinear; the least-squares noise estimate is undefined.");
         double rss = 0;
         for (int r = 0; r < m; r++)
         {
