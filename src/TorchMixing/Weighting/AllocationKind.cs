@@ -8,4 +8,7 @@ public enum AllocationKind
 
     /// <summary>Each slot draws its domain independently with probability p_i.</summary>
     Multinomial,
+
+    /// <summary>The whole batch comes from one domain, drawn with probability p_i (a bandit's pull; no minimum per domain).</summary>
+    SingleDomain,
 }

@@ -48,6 +48,7 @@ public abstract class BatchAllocator
     {
         AllocationKind.Stratified => new StratifiedAllocator(domainCount, minPerDomain),
         AllocationKind.Multinomial => new MultinomialAllocator(domainCount, minPerDomain, seed),
+        AllocationKind.SingleDomain => new SingleDomainAllocator(domainCount, seed),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 }

@@ -18,6 +18,15 @@ public sealed record DomainStatistics
     /// <summary>Within-domain per-example gradient spread v_i (standard deviation, i.e. √v_i²), for VA sampling.</summary>
     public double[]? GradientSpread { get; init; }
 
+    /// <summary>Examples drawn from each domain since the policy's last update (realised counts, not expectations).</summary>
+    public double[]? Counts { get; init; }
+
+    /// <summary>
+    /// An estimate of each domain's noise variance σ_i² that does not depend on the trained model (linear studies:
+    /// per-domain least squares on the held-out split, <see cref="LeastSquaresNoise"/>).
+    /// </summary>
+    public double[]? NoiseVariance { get; init; }
+
     /// <summary>Per-domain loss of a reference model (DoReMi-style excess loss), when one exists.</summary>
     public double[]? ReferenceLoss { get; init; }
 
@@ -39,4 +48,6 @@ public enum PolicyNeeds
     ReferenceLoss = 8,
     /// <summary>Per-domain excess loss against a reference model on the training batch (a no-grad reference forward per micro-batch).</summary>
     ExcessLoss = 16,
+    /// <summary>A model-free estimate of each domain's noise variance (One-shot FGLS's least-squares estimator).</summary>
+    NoiseVariance = 32,
 }

@@ -18,6 +18,9 @@ public sealed record FglsConfig
     /// <summary>No update before this step (θ is still far from θ*, so held-out residuals say little about noise).</summary>
     public int Warmup { get; init; } = 0;
 
+    /// <summary>Where σ̂_i² comes from (the paper's held-out loss, or a bias-free estimator).</summary>
+    public FglsEstimator Estimator { get; init; } = FglsEstimator.HeldOut;
+
     /// <summary>Floor ε_σ on σ̂² so a noiseless domain cannot get infinite weight.</summary>
     public double VarianceFloor { get; init; } = 1e-6;
 

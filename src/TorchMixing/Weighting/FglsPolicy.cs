@@ -25,8 +25,18 @@ public sealed class FglsPolicy : WeightPolicy
     }
 
     public FglsConfig Config { get; }
-    public override string Name => "fgls";
-    public override PolicyNeeds Needs => PolicyNeeds.HeldOutLoss;
+    public override string Name => Config.Estimator switch
+    {
+        FglsEstimator.LeastSquares => "fgls-ols",
+        FglsEstimator.Irreducible => "fgls-irreducible",
+        _ => "fgls",
+    };
+
+    public override PolicyNeeds Needs => Config.Estimator == FglsEstimator.LeastSquares ? PolicyNeeds.NoiseVariance : PolicyNeeds.HeldOutLoss;
+
+    // Irreducible estimator: the held-out loss of each domain at each update, to fit its curve.
+    private readonly List<double> _curveSteps = [];
+    private readonly List<double[]> _curveLoss = [];
     public override int UpdateEvery => Config.UpdateEvery;
 
     protected override MixtureWeights InitialCore() =>
@@ -42,16 +52,68 @@ public sealed class FglsPolicy : WeightPolicy
         return PolicyMath.NormalizeLossWeights(w, pi);
     }
 
+    private string EstimatorLabel => Config.Estimator switch
+    {
+        FglsEstimator.LeastSquares => "least-squares",
+        FglsEstimator.Irreducible => "irreducible",
+        _ => "held-out",
+    };
+
+    /// <summary>σ̂_i² per the configured estimator; null while the irreducible fit has too few points.</summary>
+    private double[]? NoiseEstimate(long step, DomainStatistics stats)
+    {
+        switch (Config.Estimator)
+        {
+            case FglsEstimator.LeastSquares:
+                return Require(stats.NoiseVariance, "model-free noise variances (NoiseVariance)");
+            case FglsEstimator.Irreducible:
+                var loss = Require(stats.LossMean, "held-out loss means (LossMean)");
+                _curveSteps.Add(step);
+                _curveLoss.Add((double[])loss.Clone());
+                var eps = new double[loss.Length];
+                for (int i = 0; i < eps.Length; i++)
+                {
+                    var fit = PowerLawFit.Fit(_curveSteps, _curveLoss.Select(l => l[i]).ToList());
+                    if (fit is null) return null;
+                    eps[i] = fit.Value.Irreducible;
+                }
+                return eps;
+            default:
+                return Require(stats.LossMean, "held-out loss means (LossMean)");
+        }
+    }
+
+    public override System.Text.Json.Nodes.JsonObject SaveState()
+    {
+        var o = base.SaveState();
+        if (_curveSteps.Count > 0)
+        {
+            o["curve_steps"] = ToJson(_curveSteps.ToArray());
+            o["curve_loss"] = new System.Text.Json.Nodes.JsonArray(_curveLoss.Select(l => (System.Text.Json.Nodes.JsonNode)ToJson(l)).ToArray());
+        }
+        return o;
+    }
+
+    public override void LoadState(System.Text.Json.Nodes.JsonObject state)
+    {
+        base.LoadState(state);
+        _curveSteps.Clear();
+        _curveLoss.Clear();
+        _curveSteps.AddRange(FromJson(state["curve_steps"]));
+        if (state["curve_loss"] is System.Text.Json.Nodes.JsonArray a) _curveLoss.AddRange(a.Select(FromJson));
+    }
+
     protected override (MixtureWeights Next, string Reason) UpdateCore(long step, DomainStatistics stats, MixtureWeights current)
     {
         if (step < Config.Warmup) return (current, "");
-        var loss = Require(stats.LossMean, "held-out loss means (LossMean)");
-        var sigma2 = loss.Select(l => double.IsFinite(l) ? Math.Max(Config.VarianceFloor, l) : double.NaN).ToArray();
-        if (sigma2.Any(double.IsNaN)) return (current, ""); // a domain without a held-out estimate this time: keep w
+        var estimate = NoiseEstimate(step, stats);
+        if (estimate is null) return (current, "");
+        var sigma2 = estimate.Select(l => double.IsFinite(l) ? Math.Max(Config.VarianceFloor, l) : double.NaN).ToArray();
+        if (sigma2.Any(double.IsNaN)) return (current, ""); // a domain without an estimate this time: keep w
         var target = GlsWeights(Sizes, Importance, sigma2);
         double beta = Config.Smoothing;
         var mixed = current.LossWeights.Select((w, i) => (1 - beta) * w + beta * target[i]).ToArray();
         var next = PolicyMath.NormalizeLossWeights(mixed, Importance);
-        return (current.WithLossWeights(next), $"held-out σ̂² = {PolicyMath.Format(sigma2)} → GLS target {PolicyMath.Format(target)}, β = {beta}");
+        return (current.WithLossWeights(next), $"{EstimatorLabel} σ̂² = {PolicyMath.Format(sigma2)} → GLS target {PolicyMath.Format(target)}, β = {beta}");
     }
 }

@@ -84,3 +84,59 @@ public class AllocatorTests
         Assert.Contains("batch_size 4", e.Message);
     }
 }
+
+public class SingleDomainAllocatorTests
+{
+    [Fact]
+    public void Each_batch_is_one_domain_drawn_with_its_probability()
+    {
+        double[] p = [0.6, 0.3, 0.1];
+        var a = BatchAllocator.Create(AllocationKind.SingleDomain, 3, minPerDomain: 2, seed: 11);
+        var hits = new int[3];
+        const int n = 20000;
+        for (int t = 0; t < n; t++)
+        {
+            var b = a.Allocate(p, 8);
+            Assert.Equal(1, b.Count(x => x > 0));
+            Assert.Equal(8, b.Sum());
+            hits[Array.FindIndex(b, x => x > 0)]++;
+        }
+        // Binomial 4-sigma bands around n·p_i.
+        for (int i = 0; i < 3; i++)
+            Assert.InRange(hits[i], n * p[i] - 4 * Math.Sqrt(n * p[i] * (1 - p[i])), n * p[i] + 4 * Math.Sqrt(n * p[i] * (1 - p[i])));
+    }
+
+    /// <summary>
+    /// The decoupled estimator over single-domain batches, scaled by the expected counts, is unbiased for
+    /// Σ π_i w_i ḡ_i; here each domain's examples all have gradient ḡ_i, so the only randomness is the arm.
+    /// </summary>
+    [Fact]
+    public void Expected_count_scaling_makes_single_domain_batches_unbiased()
+    {
+        double[] p = [0.5, 0.35, 0.15], pi = [0.2, 0.5, 0.3], w = [1, 2, 0.5], g = [3.0, -1.0, 4.0];
+        const int batch = 6, n = 40000;
+        var a = BatchAllocator.Create(AllocationKind.SingleDomain, 3, 0, seed: 5);
+        var scales = LossScales.Compute(pi, w, a.ExpectedCounts(p, batch), GradientMode.Decoupled);
+        double sum = 0, sumSq = 0;
+        for (int t = 0; t < n; t++)
+        {
+            var b = a.Allocate(p, batch);
+            double est = Enumerable.Range(0, 3).Sum(i => scales[i] * b[i] * g[i]);
+            sum += est; sumSq += est * est;
+        }
+        double mean = sum / n, se = Math.Sqrt((sumSq / n - mean * mean) / n);
+        double target = Enumerable.Range(0, 3).Sum(i => pi[i] * w[i] * g[i]);
+        Assert.InRange(mean, target - 4 * se, target + 4 * se);
+    }
+
+    [Fact]
+    public void State_round_trip_continues_identically()
+    {
+        var a = BatchAllocator.Create(AllocationKind.SingleDomain, 4, 0, seed: 9);
+        double[] p = [0.4, 0.3, 0.2, 0.1];
+        for (int t = 0; t < 17; t++) a.Allocate(p, 5);
+        var b = BatchAllocator.Create(AllocationKind.SingleDomain, 4, 0, seed: 1);
+        b.LoadState(a.SaveState());
+        for (int t = 0; t < 30; t++) Assert.Equal(a.Allocate(p, 5), b.Allocate(p, 5));
+    }
+}

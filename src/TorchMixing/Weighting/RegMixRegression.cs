@@ -1,0 +1,159 @@
+using TorchMixing.Runtime;
+
+namespace TorchMixing.Weighting;
+
+/// <summary>
+/// RegMix (Liu et al. 2024, "RegMix: Data Mixture as Regression for Language Model Pre-training"): many small proxy
+/// runs on random mixtures, a regression from mixture to the target loss, and the mixture the regression predicts
+/// best. The regression here is ridge least squares on the mixture weights (optionally with their pairwise products),
+/// one of the paper's two regressors (the other is LightGBM); its quality is reported honestly as the Spearman rank
+/// correlation of out-of-fold predictions (k-fold cross-validation), because a regression that cannot rank held-out
+/// mixtures cannot pick the best one. The predicted best follows the paper: score many Dirichlet candidates around the
+/// prior and average the top ones, which keeps the answer inside the region the proxies explored.
+/// </summary>
+public sealed class RegMixRegression
+{
+    private readonly double[] _coef;
+
+    private RegMixRegression(RegMixFeatures features, int domains, double[] coef, double ridge)
+    {
+        Features = features;
+        DomainCount = domains;
+        _coef = coef;
+        Ridge = ridge;
+    }
+
+    public RegMixFeatures Features { get; }
+    public int DomainCount { get; }
+    public double Ridge { get; }
+    public IReadOnlyList<double> Coefficients => _coef;
+
+    public double Predict(IReadOnlyList<double> mixture)
+    {
+        var x = Expand(Features, mixture);
+        double y = 0;
+        for (int j = 0; j < x.Length; j++) y += _coef[j] * x[j];
+        return y;
+    }
+
+    /// <summary>Fits ridge least squares of <paramref name="loss"/> on the expanded mixtures (no intercept: Σ p = 1 carries it).</summary>
+    public static RegMixRegression Fit(IReadOnlyList<double[]> mixtures, IReadOnlyList<double> loss,
+                                       RegMixFeatures features = RegMixFeatures.Linear, double ridge = 1e-4)
+    {
+        if (mixtures.Count != loss.Count) throw new ArgumentException("one loss per mixture is needed.");
+        if (mixtures.Count < 2) throw new UserInputException($"RegMix needs at least 2 finished proxy runs to fit, got {mixtures.Count}.");
+        int k = mixtures[0].Length;
+        int d = Expand(features, mixtures[0]).Length;
+        var a = new double[d * d];
+        var b = new double[d];
+        for (int r = 0; r < mixtures.Count; r++)
+        {
+            if (mixtures[r].Length != k) throw new ArgumentException("every mixture needs the same number of domains.");
+            var x = Expand(features, mixtures[r]);
+            for (int i = 0; i < d; i++)
+            {
+                b[i] += x[i] * loss[r];
+                for (int j = 0; j < d; j++) a[i * d + j] += x[i] * x[j];
+            }
+        }
+        // Ridge scaled by the data's size, so its strength does not depend on how many runs there are.
+        for (int i = 0; i < d; i++) a[i * d + i] += ridge * mixtures.Count;
+        var coef = SymmetricSolver.Solve(a, b, d)
+            ?? throw new UserInputException("RegMix: the proxy mixtures do not determine the regression (increase ridge or the number of runs).");
+        return new RegMixRegression(features, k, coef, ridge);
+    }
+
+    /// <summary>
+    /// Out-of-fold predictions by k-fold cross-validation (folds in the given order, every run predicted by a model
+    /// that did not see it) and their Spearman rank correlation with the observed losses.
+    /// </summary>
+    public static (double[] Predicted, double RankCorrelation) CrossValidate(IReadOnlyList<double[]> mixtures, IReadOnlyList<double> loss,
+        int folds = 5, RegMixFeatures features = RegMixFeatures.Linear, double ridge = 1e-4)
+    {
+        int n = mixtures.Count;
+        folds = Math.Clamp(folds, 2, n);
+        var pred = new double[n];
+        for (int f = 0; f < folds; f++)
+        {
+            var trainIdx = Enumerable.Range(0, n).Where(i => i % folds != f).ToList();
+            var model = Fit(trainIdx.Select(i => mixtures[i]).ToList(), trainIdx.Select(i => loss[i]).ToList(), features, ridge);
+            for (int i = f; i < n; i += folds) pred[i] = model.Predict(mixtures[i]);
+        }
+        return (pred, Spearman(pred, loss));
+    }
+
+    /// <summary>
+    /// The paper's choice of mixture: <paramref name="candidates"/> Dirichlet draws around <paramref name="prior"/>
+    /// (concentration·prior), the <paramref name="topK"/> with the lowest predicted loss, averaged.
+    /// </summary>
+    public double[] PredictBest(IReadOnlyList<double> prior, double concentration, int candidates, int topK, ulong seed)
+    {
+        var rng = new Rng(seed);
+        var alpha = prior.Select(p => Math.Max(p * concentration, 1e-3)).ToArray();
+        var scored = new List<(double Loss, double[] Mix)>(candidates);
+        for (int c = 0; c < candidates; c++)
+        {
+            var m = Dirichlet.Sample(rng, alpha);
+            scored.Add((Predict(m), m));
+        }
+        var top = scored.OrderBy(s => s.Loss).Take(Math.Max(1, topK)).ToList();
+        var avg = new double[DomainCount];
+        foreach (var (_, m) in top)
+            for (int i = 0; i < avg.Length; i++) avg[i] += m[i] / top.Count;
+        return avg;
+    }
+
+    /// <summary>Proxy mixtures for a RegMix sweep: Dirichlet draws with mean <paramref name="prior"/>.</summary>
+    public static IReadOnlyList<double[]> Design(IReadOnlyList<double> prior, double concentration, int count, ulong seed)
+    {
+        DomainVector.Validate(prior, prior.Count, "regmix prior");
+        var rng = new Rng(seed);
+        var alpha = DomainVector.Normalize(prior).Select(p => Math.Max(p * concentration, 1e-3)).ToArray();
+        return Enumerable.Range(0, count).Select(_ => Dirichlet.Sample(rng, alpha)).ToList();
+    }
+
+    /// <summary>Spearman's ρ: Pearson correlation of the ranks (ties get their average rank).</summary>
+    public static double Spearman(IReadOnlyList<double> a, IReadOnlyList<double> b)
+    {
+        var ra = Ranks(a);
+        var rb = Ranks(b);
+        double ma = ra.Average(), mb = rb.Average(), sab = 0, saa = 0, sbb = 0;
+        for (int i = 0; i < ra.Length; i++)
+        {
+            sab += (ra[i] - ma) * (rb[i] - mb);
+            saa += (ra[i] - ma) * (ra[i] - ma);
+            sbb += (rb[i] - mb) * (rb[i] - mb);
+        }
+        return saa > 0 && sbb > 0 ? sab / Math.Sqrt(saa * sbb) : double.NaN;
+    }
+
+    private static double[] Ranks(IReadOnlyList<double> v)
+    {
+        var order = Enumerable.Range(0, v.Count).OrderBy(i => v[i]).ToArray();
+        var r = new double[v.Count];
+        for (int s = 0; s < order.Length;)
+        {
+            int e = s;
+            while (e + 1 < order.Length && v[order[e + 1]] == v[order[s]]) e++;
+            for (int j = s; j <= e; j++) r[order[j]] = (s + e) / 2.0 + 1;
+            s = e + 1;
+        }
+        return r;
+    }
+
+    private static double[] Expand(RegMixFeatures features, IReadOnlyList<double> p)
+    {
+        if (features == RegMixFeatures.Linear) return p.ToArray();
+        var x = new List<double>(p);
+        for (int i = 0; i < p.Count; i++)
+            for (int j = i; j < p.Count; j++) x.Add(p[i] * p[j]);
+        return x.ToArray();
+    }
+}
+
+/// <summary>Regression inputs: the mixture weights, or the weights and their pairwise products.</summary>
+public enum RegMixFeatures
+{
+    Linear,
+    Quadratic,
+}
