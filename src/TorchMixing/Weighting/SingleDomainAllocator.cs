@@ -5,9 +5,10 @@ namespace TorchMixing.Weighting;
 /// <summary>
 /// One domain per batch, drawn with probability p_i: the batch is a bandit's pull, as in Online Data Mixing (EXP3),
 /// where a policy may only learn from the domain it chose. There is no minimum per domain (every other domain is
-/// absent by design), so in decoupled mode the scales must divide by the <em>expected</em> count B·p_i
-/// (<see cref="BatchAllocator.ExpectedCounts"/>): E[s_a·Σ_j ∇ℓ_aj] = Σ_a p_a·(π_a w_a/(B p_a))·B·∇L_a = Σ_a π_a w_a ∇L_a,
-/// the decoupled objective's gradient, whatever p is.
+/// absent by design), so it runs in classic mode only: each batch's gradient is w_a/B·Σ_j ∇ℓ_aj for the drawn
+/// domain a, whose expectation over the draw is Σ_i p_i w_i ∇L_i — the classic objective, as with mixed batches.
+/// Decoupled mode would have to divide by an absent domain's count (the scales refuse it), so configurations that
+/// pair the two are refused where they are validated.
 /// </summary>
 public sealed class SingleDomainAllocator : BatchAllocator
 {

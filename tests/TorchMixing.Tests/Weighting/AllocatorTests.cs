@@ -107,26 +107,30 @@ public class SingleDomainAllocatorTests
     }
 
     /// <summary>
-    /// The decoupled estimator over single-domain batches, scaled by the expected counts, is unbiased for
-    /// Σ π_i w_i ḡ_i; here each domain's examples all have gradient ḡ_i, so the only randomness is the arm.
+    /// Classic mode over single-domain batches (the bandit's setting): each batch's gradient is w_a/B·Σ_j ∇ℓ_aj for the
+    /// drawn arm a, so its expectation over the draw is Σ_i p_i w_i ḡ_i — the classic objective, as with mixed batches.
+    /// Each domain's examples all have gradient ḡ_i here, so the only randomness is the arm.
     /// </summary>
     [Fact]
-    public void Expected_count_scaling_makes_single_domain_batches_unbiased()
+    public void Classic_scaling_of_single_domain_batches_is_unbiased_for_the_sampling_mixture()
     {
         double[] p = [0.5, 0.35, 0.15], pi = [0.2, 0.5, 0.3], w = [1, 2, 0.5], g = [3.0, -1.0, 4.0];
         const int batch = 6, n = 40000;
         var a = BatchAllocator.Create(AllocationKind.SingleDomain, 3, 0, seed: 5);
-        var scales = LossScales.Compute(pi, w, a.ExpectedCounts(p, batch), GradientMode.Decoupled);
         double sum = 0, sumSq = 0;
         for (int t = 0; t < n; t++)
         {
             var b = a.Allocate(p, batch);
+            var scales = LossScales.Compute(pi, w, b.Select(x => (double)x).ToArray(), GradientMode.Classic);
             double est = Enumerable.Range(0, 3).Sum(i => scales[i] * b[i] * g[i]);
             sum += est; sumSq += est * est;
         }
         double mean = sum / n, se = Math.Sqrt((sumSq / n - mean * mean) / n);
-        double target = Enumerable.Range(0, 3).Sum(i => pi[i] * w[i] * g[i]);
+        double target = Enumerable.Range(0, 3).Sum(i => p[i] * w[i] * g[i]);
         Assert.InRange(mean, target - 4 * se, target + 4 * se);
+        // Decoupled mode cannot importance-correct a domain the batch left out: the scales refuse it.
+        Assert.Throws<InvalidOperationException>(() =>
+            LossScales.Compute(pi, w, a.Allocate(p, batch).Select(x => (double)x).ToArray(), GradientMode.Decoupled));
     }
 
     [Fact]

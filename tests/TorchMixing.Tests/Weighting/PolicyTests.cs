@@ -143,7 +143,8 @@ public class PolicyTests
 
     [Theory]
     [InlineData("""{"policy": "doremy"}""", "unknown policy 'doremy'")]
-    [InlineData("""{"policy": "doremi"}""", "doremi needs reference_loss")]
+    [InlineData("""{"policy": "doremi"}""", "doremi needs reference_run")]
+    [InlineData("""{"policy": "excess-loss"}""", "excess-loss needs reference_loss")]
     [InlineData("""{"policy": "oracle"}""", "oracle (GLS weights from the true noise)")]
     [InlineData("""{"policy": "fgls", "step_size": 2}""", "unknown field(s) step_size for policy \"fgls\"")]
     [InlineData("""{"policy": "erma", "erma": {"gamma2": -1}}""", "erma.gamma2")]
