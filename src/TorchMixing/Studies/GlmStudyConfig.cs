@@ -79,9 +79,11 @@ public sealed record GlmStudyConfig
                 if (kind != GlmKind.Linear) throw new UserInputException($"{source}: methods: 'oracle' (GLS with the true σ) exists only for the linear study.");
                 continue;
             }
+            if (m.StartsWith("fgls-ols", StringComparison.Ordinal) && kind != GlmKind.Linear)
+                throw new UserInputException($"{source}: methods: '{m}' (least-squares noise estimates) exists only for the linear study.");
             var pc = Policy with { Policy = m };
             foreach (var s in Settings) WeightPolicyFactory.ValidateFor(pc, s.DomainCount, $"{source}: policy");
-            WeightPolicyFactory.Create(pc, $"{source}: methods['{m}']");
+            AllocationRules.Check(Allocation, Mode, WeightPolicyFactory.Create(pc, $"{source}: methods['{m}']"), $"{source}: ");
         }
         return this;
     }

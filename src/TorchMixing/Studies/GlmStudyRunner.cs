@@ -35,6 +35,8 @@ public static class GlmStudyRunner
             rngs[s] = new Rng(seed).Fork(0xBA7C4); // same index stream for every method: paired comparisons
         }
         var needs = mixers[0].Needs;
+        // One-shot FGLS's least-squares estimator: each domain's own fit on its held-out split, once (it does not use θ).
+        double[][]? olsNoise = (needs & PolicyNeeds.NoiseVariance) != 0 ? LeastSquaresNoisePerSeed(data) : null;
 
         string[] metricNames = (data.Kind == GlmKind.Linear ? LinearMetrics : LogisticMetrics)
             .Concat(Enumerable.Range(0, K).SelectMany(i => new[] { $"w{i}", $"p{i}" })).ToArray();
@@ -99,7 +101,7 @@ public static class GlmStudyRunner
             {
                 var (lossMean, lossVar, spreadSquared) = MeasureStatistics(data, theta, xb, r, tensor(dom, [S, B]), needs);
                 for (int s = 0; s < S; s++)
-                    mixers[s].Update(t, lossMean?[s], lossVar?[s], spreadSquared?[s]);
+                    mixers[s].Update(t, lossMean?[s], lossVar?[s], spreadSquared?[s], noiseVariance: olsNoise?[s]);
             }
 
             // 5. The SGD step.
@@ -219,6 +221,22 @@ public static class GlmStudyRunner
             }
         }
         return (lossMean, lossVar, spread);
+    }
+
+    /// <summary>σ̂_i² = RSS_i/(m_i − d) of each domain's least-squares fit on its held-out split, per seed.</summary>
+    private static double[][] LeastSquaresNoisePerSeed(GlmStudyData data)
+    {
+        int S = data.Seeds, K = data.DomainCount, d = data.Dim;
+        var result = Enumerable.Range(0, S).Select(_ => new double[K]).ToArray();
+        for (int i = 0; i < K; i++)
+        {
+            var x = data.HoldX[i].data<double>().ToArray();   // [S, m, d]
+            var y = data.HoldY[i].data<double>().ToArray();   // [S, m]
+            int m = y.Length / S;
+            for (int s = 0; s < S; s++)
+                result[s][i] = LeastSquaresNoise.Estimate(x.AsSpan(s * m * d, m * d), y.AsSpan(s * m, m), d);
+        }
+        return result;
     }
 
     private static void Put(Dictionary<string, double[][]> curves, string metric, double[] perSeed, int logIdx)

@@ -13,7 +13,10 @@ namespace TorchMixing.Training;
 /// </summary>
 public static class LmPolicySection
 {
-    public static WeightPolicy? Create(JsonObject? policy, string source)
+    /// <param name="policy">The <c>weights.policy</c> section (null: fixed weights).</param>
+    /// <param name="source">The config file, for messages.</param>
+    /// <param name="tokensPerStep">Training tokens per optimizer step (a schedule may be given in tokens).</param>
+    public static WeightPolicy? Create(JsonObject? policy, string source, long? tokensPerStep = null)
     {
         if (policy is null) return null;
         string field = $"{source}: weights.policy";
@@ -22,7 +25,7 @@ public static class LmPolicySection
         // excess-loss compares with a reference run's last held-out losses; doremi loads the reference run's model itself.
         if (config.Policy.Trim().ToLowerInvariant() == "excess-loss" && config.ReferenceLoss is null && config.ReferenceRun is { } run)
             config = config with { ReferenceLoss = ReferenceFromRun(run, field) };
-        return WeightPolicyFactory.Create(config, field);
+        return WeightPolicyFactory.Create(config, field, tokensPerStep: tokensPerStep);
     }
 
     /// <summary>The last held-out per-domain loss in a finished run's metrics.jsonl (excess-loss's reference vector).</summary>

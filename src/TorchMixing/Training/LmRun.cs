@@ -26,7 +26,9 @@ public static class LmRun
             Seed = (ulong)config.Seed,
         };
         var stream = new MixtureSampler(train, options);
-        var policy = LmPolicySection.Create(config.Weights.Policy, source);
+        var t = config.Train;
+        var policy = LmPolicySection.Create(config.Weights.Policy, source, (long)t.BatchSize * t.Accumulation * config.Model.SequenceLength);
+        AllocationRules.Check(config.Weights.Allocation, config.Weights.Mode, policy, $"{source}: weights.");
         // DoReMi's proxy run needs its reference model, loaded from the reference run folder.
         ReferenceModel? reference = null;
         if (policy is DoReMiProxyPolicy doremi)

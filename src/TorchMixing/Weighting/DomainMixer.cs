@@ -177,16 +177,17 @@ public sealed class DomainMixer
     /// <summary>
     /// The policy's update after <paramref name="step"/> steps from the statistics accumulated since the last one, the
     /// held-out loss when the caller measured it, and a gradient spread v̂_i² measured for this update (NaN: not
-    /// measured for that domain), and DoReMi's per-domain excess loss against its reference model when the caller
-    /// measured it; the accumulators start afresh. Returns whether any weight changed.
+    /// measured for that domain), DoReMi's per-domain excess loss against its reference model and a model-free noise
+    /// estimate σ̂_i² (One-shot FGLS's least-squares estimator) when the caller measured them; the accumulators start
+    /// afresh. Returns whether any weight changed.
     /// </summary>
     public bool Update(long step, double[]? heldOutMean = null, double[]? heldOutVariance = null, double[]? spreadSquared = null,
-                       double[]? excessLoss = null)
+                       double[]? excessLoss = null, double[]? noiseVariance = null)
     {
         if (!UpdateDue(step)) return false;
         if (spreadSquared is not null) _acc.AddSpreadSquared(spreadSquared);
         var before = _weights;
-        var stats = _acc.ToStatistics(_sizes, heldOutMean, heldOutVariance) with { ExcessLoss = excessLoss };
+        var stats = _acc.ToStatistics(_sizes, heldOutMean, heldOutVariance) with { ExcessLoss = excessLoss, NoiseVariance = noiseVariance };
         _weights = _policy!.Update(step, stats, _weights).Validated($"policy '{_policy.Name}'");
         _acc.Clear();
         return !(before.LossWeights.SequenceEqual(_weights.LossWeights) && before.SamplingWeights.SequenceEqual(_weights.SamplingWeights)

@@ -74,6 +74,7 @@ public sealed record StatAccumulators(
             LossMean = heldOutMean ?? trainMean,
             LossVariance = heldOutVariance ?? trainVar,
             GradientSpread = SpreadSquareSum.Select((s, i) => SpreadCount[i] > 0 ? Math.Sqrt(s / SpreadCount[i]) : double.NaN).ToArray(),
+            Counts = LossCount.Select(c => (double)c).ToArray(),
         };
     }
 }

@@ -54,6 +54,13 @@ public sealed record WeightPolicyConfig
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? ReferenceRun { get; init; }
 
+    /// <summary>The schedule policy's points (piecewise-linear sampling and loss weights over steps or tokens).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ScheduleConfig? Schedule { get; init; }
+
+    /// <summary>ADO's constants.</summary>
+    public AdoConfig Ado { get; init; } = new();
+
     public FglsConfig Fgls { get; init; } = new();
     public ErmaConfig Erma { get; init; } = new();
     public VaConfig Va { get; init; } = new();

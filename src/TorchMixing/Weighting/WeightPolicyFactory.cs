@@ -7,14 +7,16 @@ namespace TorchMixing.Weighting;
 public static class WeightPolicyFactory
 {
     public static readonly IReadOnlyList<string> Names =
-        ["uniform", "proportional", "temperature", "manual", "fgls", "erma", "va", "fgls+va", "erma+va", "doremi", "excess-loss", "exp3", "oracle"];
+        ["uniform", "proportional", "temperature", "manual", "fgls", "erma", "va", "fgls+va", "erma+va", "fgls-ols", "fgls-irreducible", "fgls-ols+va", "doremi", "excess-loss", "exp3", "hedge", "ado", "schedule", "oracle"];
 
     /// <param name="config">The policy section of an experiment config.</param>
     /// <param name="source">Prefix for error messages (file and section, e.g. "experiments/linreg.json: policy").</param>
     /// <param name="noiseVariance">
     /// The true per-domain noise variances σ_i², known only to a simulation; required by "oracle" (GLS weights).
     /// </param>
-    public static WeightPolicy Create(WeightPolicyConfig config, string source = "policy", double[]? noiseVariance = null)
+    /// <param name="tokensPerStep">Training tokens per optimizer step, for a schedule given in tokens (LM runs).</param>
+    public static WeightPolicy Create(WeightPolicyConfig config, string source = "policy", double[]? noiseVariance = null,
+                                      long? tokensPerStep = null)
     {
         string name = config.Policy.Trim().ToLowerInvariant();
         try
@@ -30,6 +32,12 @@ public static class WeightPolicyFactory
                 "erma" => new ErmaPolicy(config.Erma, config.BaseSampling),
                 "va" or "variance_aware" => new VarianceAwarePolicy(config.Va),
                 "fgls+va" => new CombinedPolicy(new FglsPolicy(config.Fgls), new VarianceAwarePolicy(config.Va)),
+                // One-shot FGLS with a bias-free noise estimate (docs/baselines.md): least squares per domain (linear
+                // models) or the irreducible loss of the held-out curve (any model).
+                "fgls-ols" => new FglsPolicy(config.Fgls with { Estimator = FglsEstimator.LeastSquares }, config.BaseSampling),
+                "fgls-irreducible" => new FglsPolicy(config.Fgls with { Estimator = FglsEstimator.Irreducible }, config.BaseSampling),
+                "fgls-ols+va" => new CombinedPolicy(new FglsPolicy(config.Fgls with { Estimator = FglsEstimator.LeastSquares }),
+                                                    new VarianceAwarePolicy(config.Va)),
                 "erma+va" => new CombinedPolicy(new ErmaPolicy(config.Erma), new VarianceAwarePolicy(config.Va)),
                 // DoReMi's proxy run: group DRO on the per-token excess loss against the reference run's final model.
                 "doremi" => new DoReMiProxyPolicy(
@@ -40,6 +48,11 @@ public static class WeightPolicyFactory
                         "policy: excess-loss needs reference_loss (one value per domain) or reference_run (a finished run folder)."),
                     config.UpdateEvery ?? 10, config.StepSize ?? 1.0, config.Smoothing ?? 1e-3, config.ApplyTo ?? "loss"),
                 "exp3" or "online" => new OnlineMixingPolicy(config.UpdateEvery ?? 1, config.Smoothing ?? 0.9),
+                "hedge" => new HedgePolicy(config.UpdateEvery ?? 1, config.Smoothing ?? 0.9),
+                "ado" => new AdoPolicy(config.Ado),
+                "schedule" => new SchedulePolicy(
+                    config.Schedule ?? throw new UserInputException("policy: schedule needs a schedule section with its points."),
+                    tokensPerStep),
                 "oracle" => new OraclePolicy(noiseVariance ?? throw new UserInputException(
                     "policy: oracle (GLS weights from the true noise) exists only where the noise is known (the linear study).")),
                 _ => throw new UserInputException(
@@ -55,19 +68,21 @@ public static class WeightPolicyFactory
     }
 
     /// <summary>
-    /// The baselines' flat fields (update_every, step_size, …) belong to DoReMi and EXP3 only: set for another policy
+    /// The baselines' flat fields (update_every, step_size, …) belong to DoReMi, excess-loss, EXP3 and Hedge only (and
+    /// the schedule section to the schedule policy): set for another policy
     /// they would be silently ignored, so they are refused.
     /// </summary>
     private static void RefuseUnusedFields(WeightPolicyConfig c, string name)
     {
         var set = new List<string>();
-        bool doremi = name == "doremi", excess = name == "excess-loss", exp3 = name is "exp3" or "online";
+        bool doremi = name == "doremi", excess = name == "excess-loss", exp3 = name is "exp3" or "online" or "hedge";
         if (c.UpdateEvery is not null && !excess && !exp3) set.Add("update_every");
         if (c.Smoothing is not null && !doremi && !excess && !exp3) set.Add("smoothing");
         if (c.StepSize is not null && !doremi && !excess) set.Add("step_size");
         if (c.ApplyTo is not null && !excess) set.Add("apply_to");
         if (c.ReferenceLoss is not null && !excess) set.Add("reference_loss");
         if (c.ReferenceRun is not null && !doremi && !excess) set.Add("reference_run");
+        if (c.Schedule is not null && name != "schedule") set.Add("schedule");
         if (set.Count > 0)
             throw new UserInputException($"policy: unknown field(s) {string.Join(", ", set)} for policy \"{name}\".");
     }

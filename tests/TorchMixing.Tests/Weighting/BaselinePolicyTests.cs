@@ -66,8 +66,8 @@ public class BaselinePolicyTests
     [Fact]
     public void PoliciesResumeExactlyInsideTheTrainer()
     {
-        // EXP3 updates every step from the training loss: a resumed run must continue its rewards and ε schedule.
-        var cfg = TrainerTests.SmallConfig(new JsonObject { ["policy"] = "exp3" });
+        // Hedge updates every step from the training loss: a resumed run must continue its rewards and ε schedule.
+        var cfg = TrainerTests.SmallConfig(new JsonObject { ["policy"] = "hedge" });
         string root = Path.Combine(Path.GetTempPath(), "tm-lm-" + Guid.NewGuid().ToString("N"));
         try
         {
@@ -81,6 +81,41 @@ public class BaselinePolicyTests
             Assert.True(Weights(a).Distinct().Count() > 3);   // the weights really moved
         }
         finally { if (Directory.Exists(root)) Directory.Delete(root, true); }
+    }
+
+    /// <summary>
+    /// EXP3 as the bandit it is: classic mode, one domain per batch drawn from the policy's distribution, so every
+    /// step's training loss is observed for exactly one domain; a resumed run continues exactly. A mixed-batch or
+    /// decoupled EXP3 run is refused by name.
+    /// </summary>
+    [Fact]
+    public void Exp3PullsOneDomainPerStepAndResumesExactly()
+    {
+        var baseCfg = TrainerTests.SmallConfig(new JsonObject { ["policy"] = "exp3" });
+        var cfg = baseCfg with { Weights = baseCfg.Weights with { Mode = GradientMode.Classic, Allocation = AllocationKind.SingleDomain } };
+        string root = Path.Combine(Path.GetTempPath(), "tm-lm-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            string a = Path.Combine(root, "a"), b = Path.Combine(root, "b");
+            using (var t = LmRun.CreateTrainer(cfg, a, "t")) t.Run(false);
+            using (var t = LmRun.CreateTrainer(cfg, b, "t")) t.Run(false, stopAfterStep: 7);
+            using (var t = LmRun.CreateTrainer(cfg, b, "t")) t.Run(true);
+            var lines = File.ReadLines(Path.Combine(a, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!).ToList();
+            Assert.All(lines, l => Assert.Single(l["train_loss"]!.AsArray(), v => v is not null));
+            Assert.True(lines.Select(l => l["train_loss"]!.AsArray().ToList().FindIndex(v => v is not null)).Distinct().Count() > 1);
+            static string[] Weights(string dir) => File.ReadLines(Path.Combine(dir, "metrics.jsonl"))
+                .Select(l => JsonNode.Parse(l)!["sampling_weights"]!.ToJsonString()).ToArray();
+            Assert.Equal(Weights(a), Weights(b));
+            Assert.True(Weights(a).Distinct().Count() > 3);
+        }
+        finally { if (Directory.Exists(root)) Directory.Delete(root, true); }
+
+        var e = Assert.Throws<UserInputException>(() => LmRun.CreateTrainer(baseCfg, Path.Combine(root, "mixed"), "x.json"));
+        Assert.Contains("x.json: weights.policy \"exp3\" is a bandit", e.Message);
+        e = Assert.Throws<UserInputException>(() => LmRun.CreateTrainer(
+            baseCfg with { Weights = baseCfg.Weights with { Allocation = AllocationKind.SingleDomain } }, Path.Combine(root, "dec"), "x.json"));
+        Assert.Contains("x.json: weights.allocation \"single_domain\" needs mode \"classic\"", e.Message);
+        Assert.False(Directory.Exists(root));
     }
 
     private sealed class WeightsComparer : IEqualityComparer<MixtureWeights>
