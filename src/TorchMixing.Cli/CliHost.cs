@@ -65,6 +65,13 @@ public static class CliHost
         }
     }
 
+    /// <summary>Runs <paramref name="write"/>, reporting a file-system refusal as an error about <paramref name="path"/>.</summary>
+    public static T Writing<T>(string path, string what, Func<T> write)
+    {
+        try { return write(); }
+        catch (Exception e) when (EnvironmentException.IsFileSystemError(e)) { throw EnvironmentException.From(e, path, what); }
+    }
+
     private static T? Find<T>(Exception e, Func<Exception, bool>? match = null) where T : Exception
     {
         for (Exception? cur = e; cur is not null; cur = cur.InnerException)

@@ -25,7 +25,7 @@ public static class CompareCommand
         var cmp = RunComparison.Build(dirs);
         Terminal.Table($"{dirs.Count} run(s), {cmp.Rows.Count} configuration(s); held-out loss = mean ± 95% CI over seeds",
             cmp.Headers, cmp.TableRows());
-        foreach (var p in cmp.WritePlots(output)) Terminal.Info($"wrote {p}");
+        foreach (var p in CliHost.Writing(output, "write the comparison plots", () => cmp.WritePlots(output).ToList())) Terminal.Info($"wrote {p}");
         return 0;
     }
 }

@@ -71,7 +71,7 @@ public static class TrainCommand
 
         if (trainer.DataUsage is { } usage)
             Terminal.Table("Realized mixture", DomainUsage.Headers, usage.Select(u => u.ToRow()));
-        RunReport.Write(runDir);
+        CliHost.Writing(runDir, "write the run report", () => { RunReport.Write(runDir); return 0; });
         Terminal.Info($"wrote {Path.Combine(runDir, "summary.md")} and plots.");
         return 0;
     }
