@@ -26,7 +26,8 @@ public static class ConfigLoader
             WriteIndented = true,
             NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         };
-        o.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+        // Names only: an integer would be cast to the enum unchecked ("mode": -1 is no mode at all).
+        o.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
         return o;
     }
 

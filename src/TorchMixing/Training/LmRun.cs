@@ -22,7 +22,7 @@ public static class LmRun
             "synthetic" => Synthetic(config, source),
             _ => Catalog(config, source),
         };
-        config.Weights.Validate(new ConfigCheck(source), config.Train.BatchSize, train.Count);
+        config.Weights.Validate(new ConfigCheck(source), config.Train.BatchSize, train.Count, config.Data.DomainsField);
         EnsureMemory(config, source);
         var options = limits with
         {

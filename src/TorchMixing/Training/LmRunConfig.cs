@@ -40,14 +40,18 @@ public sealed record LmRunConfig
     public LmRunConfig Validated(string source)
     {
         var check = new ConfigCheck(source);
-        if (string.IsNullOrWhiteSpace(Name) || Name.IndexOfAny(['/', '\\', '\0']) >= 0 || Name is "." or "..")
-            throw check.Fail("name", "a non-empty name without path separators (it names the default run folder)", Name is null ? null : $"\"{Name}\"");
+        if (string.IsNullOrWhiteSpace(Name) || Name.Length > 100 || Name.IndexOfAny(['/', '\\', '\0']) >= 0 || Name is "." or "..")
+            throw check.Fail("name", "1–100 characters without path separators (it names the default run folder)", Name is null ? null : Name.Length > 100 ? $"{Name.Length} characters" : $"\"{Name}\"");
         if (Threads is { } th) check.InRange(th, 1, MaxThreads, "threads");
         check.Required(Model, "model").Validated(source);
         check.Required(Optimizer, "optimizer").Validate(check);
         check.Required(Train, "train").Validate(check);
         check.Required(Data, "data").Validate(check, Model);
-        check.Required(Weights, "weights").Validate(check, Train.BatchSize, Data.DomainCount);
+        check.Required(Weights, "weights").Validate(check, Train.BatchSize, Data.DomainCount, Data.DomainsField);
+        double tokensPerStep = (double)Train.BatchSize * Train.Accumulation * Model.SequenceLength;
+        if (tokensPerStep > Train.TokenBudget)
+            throw new UserInputException($"{source}: train.token_budget {Train.TokenBudget} is less than one step of train.batch_size × train.accumulation × " +
+                                         $"model.sequence_length = {Train.BatchSize} × {Train.Accumulation} × {Model.SequenceLength} tokens.");
         return this;
     }
 }
@@ -74,6 +78,9 @@ public sealed record LmDataConfig
 
     /// <summary>Domains the run trains on when known from the config alone (null: a catalog's full list).</summary>
     public int? DomainCount => Source == "synthetic" ? Synthetic?.Domains?.Length : Domains?.Length;
+
+    /// <summary>The field that lists the domains, for messages about per-domain vectors.</summary>
+    public string DomainsField => Source == "synthetic" ? "data.synthetic.domains" : Domains is null ? $"the catalog {Catalog}" : "data.domains";
 
     internal void Validate(ConfigCheck check, GptConfig model)
     {
@@ -105,7 +112,7 @@ public sealed record LmDataConfig
             if (string.IsNullOrEmpty(d.Name)) throw check.Fail(f + ".name", "a non-empty name", d.Name is null ? null : "\"\"");
             check.InRange(d.Branching, 1, model.VocabSize, f + ".branching");
             check.Finite(d.Corruption, f + ".corruption", 0, max: 1);
-            check.AtLeast(d.Tokens, 1, f + ".tokens");
+            check.InRange(d.Tokens, 1, Array.MaxLength, f + ".tokens");
             // One training and one held-out sequence of T + 1 tokens at least: say it in terms of the sequence length,
             // the field people change, and the domain's size.
             if (d.Tokens < need)
@@ -135,14 +142,16 @@ public sealed record OptimizerConfig
     internal void Validate(ConfigCheck check)
     {
         check.OneOf(Kind, "optimizer.kind", "adamw", "sgd");
-        check.Finite(LearningRate, "optimizer.learning_rate", 0, minExclusive: true);
+        // libtorch keeps these as float32: larger values overflow inside the optimizer instead of failing here.
+        const double f32 = float.MaxValue;
+        check.Finite(LearningRate, "optimizer.learning_rate", 0, minExclusive: true, max: f32);
         check.Finite(MinLearningRate, "optimizer.min_learning_rate", 0, max: LearningRate);
         check.AtLeast(WarmupSteps, 0, "optimizer.warmup_steps");
-        check.Finite(WeightDecay, "optimizer.weight_decay", 0);
+        check.Finite(WeightDecay, "optimizer.weight_decay", 0, max: f32);
         check.Finite(Beta1, "optimizer.beta1", 0, max: 1, maxExclusive: true);
         check.Finite(Beta2, "optimizer.beta2", 0, max: 1, maxExclusive: true);
         check.Finite(Momentum, "optimizer.momentum", 0, max: 1, maxExclusive: true);
-        check.Finite(GradClip, "optimizer.grad_clip", 0);
+        check.Finite(GradClip, "optimizer.grad_clip", 0, max: f32);
     }
 }
 
@@ -201,13 +210,15 @@ public sealed record WeightsConfig
     /// Checks the fields; with the domain count <paramref name="k"/> (null while a catalog is not open yet) also the
     /// vectors' lengths and that every domain's minimum fits in one micro-batch.
     /// </summary>
-    public void Validate(ConfigCheck check, int batchSize, int? k)
+    public void Validate(ConfigCheck check, int batchSize, int? k, string domainsField = "the domains")
     {
         check.AtLeast(MinPerDomain, Mode == GradientMode.Decoupled ? 1 : 0, "weights.min_per_domain" +
                       (Mode == GradientMode.Decoupled ? " (decoupled mode: an absent domain cannot be importance-corrected)" : ""));
         foreach (var (v, f) in new[] { (Importance, "weights.importance"), (LossWeights, "weights.loss_weights"), (SamplingWeights, "weights.sampling_weights") })
         {
             if (v is null) continue;
+            if (k is { } n0 && v.Length != n0)
+                throw new UserInputException($"{check.Source}: {f}: expected {n0} values, one per domain of {domainsField}, got {v.Length}.");
             DomainVector.Validate(v, k ?? v.Length, $"{check.Source}: {f}");
             // Each value may be finite while their sum is not (1e308 + 1e308): the weights are normalised by it.
             if (!double.IsFinite(v.Sum()))
@@ -216,5 +227,12 @@ public sealed record WeightsConfig
         if (k is { } n && (long)MinPerDomain * n > batchSize)
             throw new UserInputException($"{check.Source}: weights.min_per_domain must be ≤ train.batch_size / domains = {batchSize} / {n}, " +
                                          $"got {MinPerDomain} ({MinPerDomain} × {n} domains > {batchSize} sequences per micro-batch).");
+        if (Mode == GradientMode.Decoupled && SamplingWeights is { } p)
+            for (int i = 0; i < p.Length; i++)
+                if (p[i] == 0 && (Importance?[i] ?? 1) * (LossWeights?[i] ?? 1) > 0)
+                    throw new UserInputException($"{check.Source}: weights.sampling_weights[{i}] must be > 0 in decoupled mode while the domain's " +
+                                                 "importance × loss weight is > 0 (a domain never sampled cannot be importance-corrected); " +
+                                                 "set its importance or loss weight to 0 to leave it out.");
+        if (Policy is not null) PolicyJson.Check(Policy, check);
     }
 }

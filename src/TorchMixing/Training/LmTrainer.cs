@@ -328,7 +328,7 @@ public sealed class LmTrainer : IDisposable
             ["lr"] = lr,
             ["loss"] = objective,
             ["train_loss"] = Arr(trainLoss),
-            ["grad_norm"] = gradNorm,
+            ["grad_norm"] = double.IsFinite(gradNorm) ? gradNorm : null,   // NaN when clipping is off (grad_clip 0)
             // Packed sequences all hold T tokens, so the realized token share equals the sequence share; both are
             // logged so that variable-length data (or padding) later does not silently change the meaning.
             ["seq_share"] = Arr(_seen.Select(s => s / seenTotal).ToArray()),
@@ -395,7 +395,7 @@ public sealed class LmTrainer : IDisposable
             if (d.Count < 1)
                 throw new UserInputException($"{source}: domain '{d.Name}' has no complete {part} sequence of model.sequence_length + 1 = " +
                                              $"{config.Model.SequenceLength + 1} tokens; the sequence length is over what this data holds.");
-        config.Weights.Validate(new ConfigCheck(source), config.Train.BatchSize, _k);
+        config.Weights.Validate(new ConfigCheck(source), config.Train.BatchSize, _k, config.Data.DomainsField);
     }
 
     /// <summary>
