@@ -88,6 +88,8 @@ public static class LmRun
     private static (IReadOnlyList<IDomainSequences>, IReadOnlyList<IDomainSequences>, MixtureSamplerOptions) Catalog(LmRunConfig config, string source)
     {
         string path = config.Data.Catalog ?? throw new UserInputException($"{source}: data.catalog (a catalog file, e.g. data/catalog.json) is required when data.source is \"catalog\".");
+        if (!File.Exists(path))
+            throw new UserInputException($"{source}: data.catalog: {path} {(Directory.Exists(path) ? "is a directory, not a catalog file" : "not found")}.");
         var catalog = DataCatalog.Load(path, [$"sequence_length={config.Model.SequenceLength}"]);
         if (config.Data.Domains is { } names)
         {

@@ -80,7 +80,7 @@ public sealed record LmDataConfig
     public int? DomainCount => Source == "synthetic" ? Synthetic?.Domains?.Length : Domains?.Length;
 
     /// <summary>The field that lists the domains, for messages about per-domain vectors.</summary>
-    public string DomainsField => Source == "synthetic" ? "data.synthetic.domains" : Domains is null ? $"the catalog {Catalog}" : "data.domains";
+    public string DomainsField => Source == "synthetic" ? "data.synthetic.domains" : Domains is null ? $"data.domains (unset: every domain of {Catalog})" : "data.domains";
 
     internal void Validate(ConfigCheck check, GptConfig model)
     {

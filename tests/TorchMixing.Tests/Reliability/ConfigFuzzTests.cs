@@ -92,10 +92,12 @@ public class ConfigFuzzTests : IDisposable
             {
                 var kinds = node is JsonValue ? ValueKinds : ContainerKinds;
                 int field = fieldIndex++;
-                // The suite's default run takes every third kind per field, rotating from field to field (so each kind
-                // is tried on a third of the fields, each field with a third of the kinds): about a third of the
-                // cost. TORCHMIX_FUZZ=full takes them all (run it after changing validation).
-                foreach (var kind in kinds.Where((_, i) => Full || (i + field) % 3 == 0))
+                // The suite's default run takes one kind per field, rotating from field to field so every kind is tried
+                // on some fields: a fraction of the cost, for CI. TORCHMIX_FUZZ=full takes them all (about ten minutes
+                // on two cores; run it after changing validation).
+                if (family == "lm-real" && !path.StartsWith("data", StringComparison.Ordinal) && !path.StartsWith("model", StringComparison.Ordinal))
+                    continue;   // the rest is the same code as the synthetic runs, fuzzed there
+                foreach (var kind in kinds.Where((_, i) => Full || (i + field) % kinds.Length == 0))
                     // A study's step count is its budget and has no --stop-after: a huge one is a long run, not an error.
                     if (!(kind == "huge" && path == "steps") && seen.Add($"{path}|{kind}|{(path.StartsWith("weights.policy", StringComparison.Ordinal) ? policy : "")}"))
                         data.Add(new Mutation(file!, path, kind));
