@@ -93,8 +93,8 @@ public class ConfigFuzzTests : IDisposable
                 var kinds = node is JsonValue ? ValueKinds : ContainerKinds;
                 int field = fieldIndex++;
                 // The suite's default run takes one kind per field, rotating from field to field so every kind is tried
-                // on some fields: a fraction of the cost, for CI. TORCHMIX_FUZZ=full takes them all (about ten minutes
-                // on two cores; run it after changing validation).
+                // on some fields: a fraction of the cost, for CI. TORCHMIX_FUZZ=full takes them all (several times the
+                // cost; run it after changing validation).
                 if (family == "lm-real" && !path.StartsWith("data", StringComparison.Ordinal) && !path.StartsWith("model", StringComparison.Ordinal))
                     continue;   // the rest is the same code as the synthetic runs, fuzzed there
                 foreach (var kind in kinds.Where((_, i) => Full || (i + field) % kinds.Length == 0))
