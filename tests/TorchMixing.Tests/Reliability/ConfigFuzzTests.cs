@@ -14,6 +14,7 @@ namespace TorchMixing.Tests.Reliability;
 /// policy, and everything runs in-process except the thread count (the one field where libtorch aborted the
 /// process), which runs as a child process.</para>
 /// </summary>
+[Collection(InProcessCliCollection.Name)]
 public class ConfigFuzzTests : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "tm-fuzz-" + Guid.NewGuid().ToString("N"));

@@ -10,6 +10,7 @@ namespace TorchMixing.Tests.Reliability;
 /// is being written), a torn last metrics line, flipped bytes in a checkpoint, a full disk, two processes on one
 /// folder. Each must end in a clear error or a resume to exactly the metrics of an uninterrupted run.
 /// </summary>
+[Collection(InProcessCliCollection.Name)]
 public class FaultInjectionTests : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "tm-fault-" + Guid.NewGuid().ToString("N"));

@@ -8,6 +8,7 @@ using TorchMixing.Tokenization;
 namespace TorchMixing.Tests.Reliability;
 
 /// <summary>The smaller cases of the reliability contract: config files, paths, leftovers, cache integrity, messages.</summary>
+[Collection(InProcessCliCollection.Name)]
 public class ReliabilityTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("tm-rel-").FullName;
