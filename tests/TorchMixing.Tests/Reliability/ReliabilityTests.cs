@@ -76,6 +76,20 @@ public class ReliabilityTests : IDisposable
             Assert.Equal(3, compare.Code);
             Assert.StartsWith($"error: {Path.Combine(ro, "cmp")}: cannot write the comparison plots (", compare.Err);
             Assert.DoesNotContain("   at ", compare.Err);
+
+            // A catalog whose token cache would go to the read-only place, and --plots there.
+            using var fx = new ParquetFixtures();
+            fx.WriteText("d/a.parquet", Enumerable.Range(0, 50).Select(i => (string?)$"Document {i} with a few words.").ToList(), CompressionMethod.Snappy, rowGroupSize: 25);
+            string roCatalog = Path.Combine(fx.Root, "ro-cache.json");
+            File.WriteAllText(roCatalog, $$"""{ "domains": [ { "name": "d", "files": ["d"] } ], "cache_dir": "{{Path.Combine(ro, "cache")}}" }""");
+            var cache = Torchmix.InProcess("data", "inspect", roCatalog);
+            Assert.Equal(3, cache.Code);
+            Assert.StartsWith($"error: {Path.Combine(ro, "cache")}: cannot write the token cache (", cache.Err);
+            string okCatalog = Path.Combine(fx.Root, "ok.json");
+            File.WriteAllText(okCatalog, """{ "domains": [ { "name": "d", "files": ["d"] } ], "cache_dir": "cache" }""");
+            var plots = Torchmix.InProcess("data", "inspect", okCatalog, "--plots", Path.Combine(ro, "plots"));
+            Assert.Equal(3, plots.Code);
+            Assert.StartsWith($"error: {Path.Combine(ro, "plots")}: cannot write the plots (", plots.Err);
         }
         finally
         {
