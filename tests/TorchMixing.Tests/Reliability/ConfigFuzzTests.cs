@@ -70,6 +70,7 @@ public class ConfigFuzzTests : IDisposable
         string dir = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"tm-fuzz-reference-{Environment.ProcessId}");
         Directory.CreateDirectory(dir);
         File.WriteAllText(System.IO.Path.Combine(dir, "metrics.jsonl"), "{\"step\":1,\"val_loss\":[4.0,4.5,5.0]}\n");
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { Directory.Delete(dir, recursive: true); } catch (IOException) { } };
         return dir;
     });
 
