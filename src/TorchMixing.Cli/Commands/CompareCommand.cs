@@ -26,7 +26,7 @@ public static class CompareCommand
         Terminal.Table($"{dirs.Count} run(s), {cmp.Rows.Count} configuration(s); {cmp.Metric.Label} loss = mean ± Student-t 95% CI over seeds",
             cmp.Headers, cmp.TableRows());
         Terminal.Info($"Best by {cmp.Metric.Label} π-loss: {cmp.VersusBest.Best}; {cmp.VersusBest.Method}.");
-        foreach (var p in cmp.WritePlots(output)) Terminal.Info($"wrote {p}");
+        foreach (var p in CliHost.Writing(output, "write the comparison plots", () => cmp.WritePlots(output).ToList())) Terminal.Info($"wrote {p}");
         return 0;
     }
 }

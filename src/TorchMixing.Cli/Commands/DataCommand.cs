@@ -68,13 +68,14 @@ public static class DataCommand
                 ? DataCatalog.Load(args[0], pr.GetValue(set))
                 : DataCatalog.FromPaths(args, pr.GetValue(column)!, pr.GetValue(tokenizer)!) with
                 {
-                    CacheDir = Path.Combine(Path.GetTempPath(), "torchmix-inspect-cache"),
+                    CacheDir = TokenCache.UserCacheDirectory("inspect"),
                 };
             var corpora = TokenCache.OpenAll(catalog, pr.GetValue(rebuild));
             try
             {
                 PrintDomains(catalog, corpora);
-                if (pr.GetValue(plots) is { } dir) WritePlots(dir, corpora, Weights(corpora, pr.GetValue(weights)));
+                if (pr.GetValue(plots) is { } dir)
+                    CliHost.Writing(dir, "write the plots", () => { WritePlots(dir, corpora, Weights(corpora, pr.GetValue(weights))); return 0; });
                 if (pr.GetValue(planTokens) is { } budget) PrintPlan(catalog, corpora, budget, pr.GetValue(weights), pr.GetValue(unit));
             }
             finally

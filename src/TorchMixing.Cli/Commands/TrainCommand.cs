@@ -31,11 +31,14 @@ public static class TrainCommand
 
     private static int Run(string configPath, string[] overrides, string? output, bool resume, long? stopAfter)
     {
-        var cfg = ConfigLoader.Load<LmRunConfig>(configPath, overrides);
+        // Validated before anything else: libtorch aborts the process on threads = 0, and a refusal must come before
+        // the run folder exists.
+        var cfg = ConfigLoader.Load<LmRunConfig>(configPath, overrides).Validated(configPath);
         if (stopAfter is < 1) throw new UserInputException("--stop-after must be at least 1.");
         string runDir = output ?? Path.Combine("runs", $"{cfg.Name}-seed{cfg.Seed}");
         TorchRuntime.Initialize(cfg.Threads);
         using var trainer = LmRun.CreateTrainer(cfg, runDir, configPath);
+        trainer.Info = Terminal.Info;
         Terminal.Info($"{cfg.Name}: {trainer.Model.Config.ParameterCount():N0} parameters, {trainer.TotalSteps} steps, " +
                       $"domains {string.Join(", ", trainer.DomainNames)} → {runDir}");
         if (trainer.Plan is { } plan)
@@ -68,7 +71,7 @@ public static class TrainCommand
 
         if (trainer.DataUsage is { } usage)
             Terminal.Table("Realized mixture", DomainUsage.Headers, usage.Select(u => u.ToRow()));
-        RunReport.Write(runDir);
+        CliHost.Writing(runDir, "write the run report", () => { RunReport.Write(runDir); return 0; });
         Terminal.Info($"wrote {Path.Combine(runDir, "summary.md")} and plots.");
         return 0;
     }

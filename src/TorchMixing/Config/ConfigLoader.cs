@@ -26,23 +26,32 @@ public static class ConfigLoader
             WriteIndented = true,
             NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         };
-        o.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+        // Names only: an integer would be cast to the enum unchecked ("mode": -1 is no mode at all).
+        o.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
         return o;
     }
 
     public static T Load<T>(string path, IEnumerable<string>? overrides = null) where T : class
     {
+        if (Directory.Exists(path))
+            throw new UserInputException($"{path}: is a directory, not a config file (pass a .json file, e.g. experiments/lm-uniform.json).");
         if (!File.Exists(path))
             throw new UserInputException($"{path}: config file not found.");
         JsonNode? node;
         try
         {
-            node = JsonNode.Parse(File.ReadAllText(path),
-                documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            var documentOptions = new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+            string text = File.ReadAllText(path);
+            using (var doc = JsonDocument.Parse(text, documentOptions)) RefuseDuplicateKeys(doc.RootElement, path, "");
+            node = JsonNode.Parse(text, documentOptions: documentOptions);
         }
         catch (JsonException e)
         {
             throw new UserInputException($"{path}: not valid JSON (line {e.LineNumber + 1}): {e.Message}", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UserInputException($"{path}: cannot read the config file ({e.Message}).", e);
         }
         if (node is not JsonObject obj)
             throw new UserInputException($"{path}: expected a JSON object at the top level.");
@@ -68,6 +77,28 @@ public static class ConfigLoader
         {
             string field = string.IsNullOrEmpty(e.Path) ? "" : $" at '{e.Path.TrimStart('$', '.')}'";
             throw new UserInputException($"{source}: invalid configuration{field}: {Clean(e.Message)}", e);
+        }
+    }
+
+    /// <summary>
+    /// A key given twice is refused: JSON parsers disagree on which copy wins, so the file would not say what runs.
+    /// </summary>
+    private static void RefuseDuplicateKeys(JsonElement e, string path, string at)
+    {
+        if (e.ValueKind == JsonValueKind.Object)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var p in e.EnumerateObject())
+            {
+                string field = at.Length == 0 ? p.Name : $"{at}.{p.Name}";
+                if (!seen.Add(p.Name)) throw new UserInputException($"{path}: {field} is given twice; keep one.");
+                RefuseDuplicateKeys(p.Value, path, field);
+            }
+        }
+        else if (e.ValueKind == JsonValueKind.Array)
+        {
+            int i = 0;
+            foreach (var item in e.EnumerateArray()) RefuseDuplicateKeys(item, path, $"{at}[{i++}]");
         }
     }
 

@@ -45,12 +45,30 @@ public static class TokenCache
         // side (a proxy sweep switches between them) instead of each build removing the others as stale.
         string root = tokenizer.Id == tokenizer.Name ? catalog.ResolvedCacheDir : Path.Combine(catalog.ResolvedCacheDir, tokenizer.Id);
         string folder = Path.Combine(root, $"{domain.Name}-{fp[..16]}");
+        StaleTemporaries.Clean(root);
         var meta = forceRebuild ? null : TryReadMeta(folder, fp);
+        if (meta is not null && VerifyFiles(folder, meta) is { } problem)
+        {
+            Warn?.Invoke($"{folder}: {problem}; rebuilding the cache of domain '{domain.Name}'.");
+            meta = null;
+        }
         bool fromCache = meta is not null;
         if (meta is null)
         {
-            AtomicFile.WriteDirectory(folder, tmp =>
-                meta = Build(domain, files, tokenizer, catalog.HeldOutFraction, fp, tmp, tokenizing));
+            try
+            {
+                AtomicFile.WriteDirectory(folder, tmp =>
+                {
+                    var built = Build(domain, files, tokenizer, catalog.HeldOutFraction, fp, tmp, tokenizing);
+                    meta = built with { Checksums = TokenFileNames.ToDictionary(f => f, f => Sha256(Path.Combine(tmp, f))) };
+                    File.WriteAllText(Path.Combine(tmp, "meta.json"), ConfigLoader.Serialize(meta));
+                });
+            }
+            catch (Exception e) when (EnvironmentException.IsFileSystemError(e))
+            {
+                throw new EnvironmentException(EnvironmentException.From(e, root, "write the token cache").Message.TrimEnd('.') +
+                                               "; make the folder writable or set cache_dir in the catalog to one that is.", e);
+            }
             RemoveStale(root, domain.Name, folder);
         }
         var train = new CachedDomainSequences(domain.Name, new TokenFile(Path.Combine(folder, "train.bin"), meta!.TokenBytes), catalog.SequenceLength);
@@ -132,6 +150,47 @@ public static class TokenCache
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
     }
 
+    /// <summary>Where caches of files inspected directly (not through a catalog) go: the user's own cache folder
+    /// (<c>$XDG_CACHE_HOME/torchmix</c>, else <c>~/.cache/torchmix</c>), never a temp folder shared by every user.</summary>
+    public static string UserCacheDirectory(string sub)
+    {
+        string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        string root = !string.IsNullOrEmpty(xdg) && Path.IsPathRooted(xdg) ? xdg
+                    : !string.IsNullOrEmpty(home) ? Path.Combine(home, ".cache")
+                    : Path.Combine(Path.GetTempPath(), $"torchmix-{Environment.UserName}");
+        return Path.Combine(root, "torchmix", sub);
+    }
+
+    /// <summary>Where a rebuilt cache is announced (a verification failure is recovered from, but said).</summary>
+    public static Action<string>? Warn { get; set; } = m => Console.Error.WriteLine("warning: " + m);
+
+    private static readonly string[] TokenFileNames = ["train.bin", "train.idx", "val.bin", "val.idx"];
+
+    /// <summary>
+    /// Checks the token files against the SHA-256 recorded when the cache was built. Every reopen pays one sequential
+    /// read of the files (the memory map reads them anyway, and they then sit in the page cache); what it buys is that
+    /// bytes changed on disk are rebuilt rather than trained on. Returns the problem, or null when intact.
+    /// </summary>
+    private static string? VerifyFiles(string folder, TokenCacheMeta meta)
+    {
+        if (meta.Checksums is null) return "no checksums recorded (built by an older version)";
+        foreach (var f in TokenFileNames)
+        {
+            string path = Path.Combine(folder, f);
+            if (!File.Exists(path)) return $"{f} is missing";
+            if (!meta.Checksums.TryGetValue(f, out var expected) || !string.Equals(expected, Sha256(path), StringComparison.OrdinalIgnoreCase))
+                return $"{f} does not match its checksum";
+        }
+        return null;
+    }
+
+    private static string Sha256(string path)
+    {
+        using var s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+        return Convert.ToHexStringLower(SHA256.HashData(s));
+    }
+
     private static TokenCacheMeta? TryReadMeta(string folder, string fingerprint)
     {
         string path = Path.Combine(folder, "meta.json");
@@ -150,7 +209,7 @@ public static class TokenCache
         {
             if (Path.GetFullPath(dir) == Path.GetFullPath(keep)) continue;
             if (Path.GetFileName(dir).Length != domain.Length + 17) continue; // only <domain>-<16 hex>
-            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+            try { Directory.Delete(dir, recursive: true); } catch (Exception e) when (EnvironmentException.IsFileSystemError(e)) { }
         }
     }
 

@@ -26,4 +26,7 @@ public sealed record TokenCacheMeta
     public long TrainTokens { get; init; }
     public long HeldOutTokens { get; init; }
     public double TokenizeSeconds { get; init; }
+
+    /// <summary>SHA-256 of each token file (train.bin, train.idx, val.bin, val.idx), checked when the cache is reopened.</summary>
+    public Dictionary<string, string>? Checksums { get; init; }
 }

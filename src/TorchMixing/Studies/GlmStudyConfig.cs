@@ -54,6 +54,11 @@ public sealed record GlmStudyConfig
         {
             if (v < min) throw new UserInputException($"{source}: {f} must be ≥ {min}, got {v}.");
         }
+        // JSON null reaches non-nullable members; refuse it by name before anything dereferences it.
+        if (Settings is null || Settings.Any(x => x is null)) throw new UserInputException($"{source}: settings: expected a list of settings, got null.");
+        if (Methods is null || Methods.Any(string.IsNullOrEmpty)) throw new UserInputException($"{source}: methods: expected a list of method names, got null or an empty name.");
+        if (Policy is null || Policy.Fgls is null || Policy.Erma is null || Policy.Va is null)
+            throw new UserInputException($"{source}: policy (and its fgls, erma, va sections) must be objects, got null; omit a section for its defaults.");
         Positive(Seeds, "seeds"); Positive(Dim, "dim"); Positive(Steps, "steps"); Positive(BatchSize, "batch_size");
         Positive(LogEvery, "log_every"); Positive(TestSize, "test_size", 10); Positive(MinPerDomain, "min_per_domain");
         if (!(Lr > 0) || double.IsInfinity(Lr)) throw new UserInputException($"{source}: lr must be a finite number > 0, got {Lr}.");
@@ -64,9 +69,13 @@ public sealed record GlmStudyConfig
         foreach (var s in Settings)
         {
             s.Validated(source, kind);
-            if (s.DomainCount * MinPerDomain > BatchSize)
+            if ((long)s.DomainCount * MinPerDomain > BatchSize)
                 throw new UserInputException($"{source}: batch_size {BatchSize} cannot give min_per_domain {MinPerDomain} to each of the {s.DomainCount} domains of setting '{s.Name}'.");
         }
+        // Seeds are batched as tensors: every seed holds its own copy of the data, batches and test sets (float64).
+        double largest = Settings.Max(s => s.Sizes.Sum(n => (double)n) + (double)TestSize * s.DomainCount);
+        Runtime.MemoryCheck.Ensure(8.0 * Seeds * (Dim + 2.0) * (largest + BatchSize),
+            $"seeds {Seeds} × dim {Dim} × (settings[*].sizes + test_size {TestSize} + batch_size {BatchSize})", source);
         if (Settings.Select(s => s.Name).Distinct().Count() != Settings.Length)
             throw new UserInputException($"{source}: settings: names must be unique.");
         // Every section of the file is checked, even those no listed method uses: a typo'd constant must not wait

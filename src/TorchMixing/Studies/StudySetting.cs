@@ -27,7 +27,13 @@ public sealed record StudySetting
 
     public StudySetting Validated(string source, GlmKind kind)
     {
+        // The name becomes part of plot file names: keep it short and free of path separators.
+        if (string.IsNullOrEmpty(Name) || Name.Length > 100 || Name.IndexOfAny(['/', '\\', '\0']) >= 0)
+            throw new UserInputException($"{source}: settings[*].name must be 1–100 characters without path separators, got " +
+                                         (Name is null ? "null" : $"{Name.Length} characters") + ".");
         string pre = $"{source}: settings['{Name}']";
+        if (Sizes is null) throw new UserInputException($"{pre}.sizes: expected one size per domain, got null.");
+        if (CovScale is null) throw new UserInputException($"{pre}.cov_scale: expected one value per domain, got null.");
         int k = Sizes.Length;
         if (k < 1) throw new UserInputException($"{pre}.sizes: needs at least one domain.");
         for (int i = 0; i < k; i++)

@@ -45,6 +45,12 @@ public sealed record VisionStudyConfig
 
     public VisionStudyConfig Validated(string source)
     {
+        if (DomainSizes is null) throw new UserInputException($"{source}: domain_sizes: expected one size per domain, got null.");
+        if (NoiseRate is null) throw new UserInputException($"{source}: noise_rate: expected one rate per domain, got null.");
+        if (Methods is null || Methods.Any(string.IsNullOrEmpty)) throw new UserInputException($"{source}: methods: expected a list of method names, got null or an empty name.");
+        if (Policy is null || Policy.Fgls is null || Policy.Erma is null || Policy.Va is null)
+            throw new UserInputException($"{source}: policy (and its fgls, erma, va sections) must be objects, got null; omit a section for its defaults.");
+        if (string.IsNullOrEmpty(DataDir)) throw new UserInputException($"{source}: data_dir: expected a folder, got null or empty.");
         if (DomainSizes.Length < 1) throw new UserInputException($"{source}: domain_sizes: at least one domain is required.");
         for (int i = 0; i < DomainSizes.Length; i++)
             if (DomainSizes[i] < 10) throw new UserInputException($"{source}: domain_sizes[{i}]: need at least 10 examples, got {DomainSizes[i]}{(DomainSizes[i] <= 0 ? " (empty domain)" : "")}.");
@@ -58,9 +64,13 @@ public sealed record VisionStudyConfig
         if (TestSize is < 10 or > 10000) throw new UserInputException($"{source}: test_size must be in [10, 10000], got {TestSize}.");
         if (Seeds < 1 || Steps < 1 || BatchSize < 1 || Hidden < 1 || LogEvery < 1 || MinPerDomain < 1)
             throw new UserInputException($"{source}: seeds, steps, batch_size, hidden, log_every and min_per_domain must all be ≥ 1.");
-        if (DomainSizes.Length * MinPerDomain > BatchSize)
+        if ((long)DomainSizes.Length * MinPerDomain > BatchSize)
             throw new UserInputException($"{source}: batch_size {BatchSize} cannot give min_per_domain {MinPerDomain} to each of {DomainSizes.Length} domains.");
-        if (!(Lr > 0) || double.IsInfinity(Lr)) throw new UserInputException($"{source}: lr must be a finite number > 0, got {Lr}.");
+        // Seeds are batched: each holds an MLP 784 → hidden → 10 with gradients and a batch of activations.
+        Runtime.MemoryCheck.Ensure(4.0 * Seeds * (3.0 * (784.0 * Hidden + 10.0 * Hidden) + (double)BatchSize * (784 + 2.0 * Hidden)),
+            $"seeds {Seeds} × hidden {Hidden} × batch_size {BatchSize}", source);
+        // The MLP's optimizer keeps the rate as float32.
+        if (!(Lr > 0) || Lr > float.MaxValue) throw new UserInputException($"{source}: lr must be a finite number in (0, {float.MaxValue}], got {Lr}.");
         if (Methods.Length == 0) throw new UserInputException($"{source}: methods: at least one method is required.");
         Policy.Fgls.Validated($"{source}: policy"); Policy.Erma.Validated($"{source}: policy"); Policy.Va.Validated($"{source}: policy");
         foreach (var m in Methods)

@@ -1,4 +1,6 @@
+using TorchMixing.Config;
 using TorchMixing.Data;
+using TorchMixing.Runtime;
 using TorchMixing.Tokenization;
 using TorchMixing.Weighting;
 
@@ -12,13 +14,16 @@ public static class LmRun
 {
     public static LmTrainer CreateTrainer(LmRunConfig config, string runDirectory, string source)
     {
-        var model = config.Model.Validated(source);
+        // Every check runs here, before the trainer exists and before anything is written to the run folder: a run
+        // refused after its folder was created would block the corrected rerun ("run folder already holds a run").
+        config.Validated(source);
         var (train, heldOut, limits) = config.Data.Source switch
         {
             "synthetic" => Synthetic(config, source),
-            "catalog" => Catalog(config, source),
-            _ => throw new UserInputException($"{source}: data.source must be \"synthetic\" or \"catalog\", got \"{config.Data.Source}\"."),
+            _ => Catalog(config, source),
         };
+        config.Weights.Validate(new ConfigCheck(source), config.Train.BatchSize, train.Count, config.Data.DomainsField);
+        EnsureMemory(config, source);
         var options = limits with
         {
             Allocation = config.Weights.Allocation,
@@ -53,6 +58,20 @@ public static class LmRun
     }
 
     /// <summary>
+    /// Model weights, gradients and AdamW's two moments (16 bytes per parameter), plus one micro-batch's activations
+    /// kept for backward (logits and their gradient, attention scores per layer and head, the blocks' hidden states).
+    /// </summary>
+    private static void EnsureMemory(LmRunConfig config, string source)
+    {
+        var m = config.Model;
+        double b = config.Train.BatchSize, t = m.SequenceLength, d = m.Width;
+        double activations = 4 * b * t * (3.0 * m.VocabSize + m.Layers * (2.0 * m.Heads * t + 16 * d));
+        MemoryCheck.Ensure(16.0 * m.ParameterCount() + activations,
+            $"the model (model.vocab_size {m.VocabSize}, sequence_length {m.SequenceLength}, layers {m.Layers}, width {m.Width}) " +
+            $"trained on micro-batches of train.batch_size {config.Train.BatchSize}", source);
+    }
+
+    /// <summary>
     /// The planned mixture for the run's token budget at its starting sampling weights (sequences, tokens and epochs
     /// per domain), refused with a clear message when it would break a domain's max_epochs / stop policy /
     /// max_fraction — before any step is taken, instead of silently over-repeating a small domain. Adaptive policies
@@ -68,8 +87,6 @@ public static class LmRun
 
     private static (IReadOnlyList<IDomainSequences>, IReadOnlyList<IDomainSequences>, MixtureSamplerOptions) Synthetic(LmRunConfig config, string source)
     {
-        if (config.Data.HeldOutFraction is <= 0 or >= 1)
-            throw new UserInputException($"{source}: data.held_out_fraction must be in (0, 1), got {config.Data.HeldOutFraction}.");
         var domains = MarkovCorpus.Build(config.Data.Synthetic, config.Model.VocabSize, config.Model.SequenceLength,
                                             config.Data.Synthetic.Seed, $"{source}: data.synthetic");
         var split = domains.Select(d => SequenceRange.Split(d, config.Data.HeldOutFraction)).ToArray();
@@ -83,6 +100,8 @@ public static class LmRun
     private static (IReadOnlyList<IDomainSequences>, IReadOnlyList<IDomainSequences>, MixtureSamplerOptions) Catalog(LmRunConfig config, string source)
     {
         string path = config.Data.Catalog ?? throw new UserInputException($"{source}: data.catalog (a catalog file, e.g. data/catalog.json) is required when data.source is \"catalog\".");
+        if (!File.Exists(path))
+            throw new UserInputException($"{source}: data.catalog: {path} {(Directory.Exists(path) ? "is a directory, not a catalog file" : "not found")}.");
         var catalog = DataCatalog.Load(path, [$"sequence_length={config.Model.SequenceLength}"]);
         if (config.Data.Domains is { } names)
         {
@@ -105,6 +124,17 @@ public static class LmRun
                                          $"vocabulary ({vocabulary}); set model.vocab_size={vocabulary}.");
         // The memory-mapped files stay open for the process's life (a run is one process); the OS reclaims them.
         var corpora = TokenCache.OpenAll(catalog);
+        foreach (var c in corpora)
+        {
+            // Say what is actually missing: no held-out document at all is about the split, not the sequence length.
+            if (c.Meta.HeldOutDocuments == 0)
+                throw new UserInputException($"{source}: domain '{c.Name}' has no held-out document ({c.Meta.TrainDocuments} document(s), " +
+                                             $"held_out_fraction {catalog.HeldOutFraction} in {path}); add documents or raise the catalog's held_out_fraction.");
+            foreach (var (part, seqs) in new[] { ("training", c.Train), ("held-out", c.HeldOut) })
+                if (seqs.Count < 1)
+                    throw new UserInputException($"{source}: model.sequence_length {config.Model.SequenceLength} is too long for domain '{c.Name}': " +
+                                                 $"its {part} part holds {seqs.TokenCount} tokens, fewer than one sequence of {config.Model.SequenceLength} + 1.");
+        }
         return (corpora.Select(c => (IDomainSequences)c.Train).ToArray(), corpora.Select(c => (IDomainSequences)c.HeldOut).ToArray(),
                 MixtureSamplerOptions.ForCatalog(catalog));
     }

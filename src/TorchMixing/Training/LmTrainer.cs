@@ -103,10 +103,13 @@ public sealed class LmTrainer : IDisposable
     public IReadOnlyList<string> DomainNames => _names;
     public string MetricsPath => Path.Combine(_runDir, "metrics.jsonl");
 
+    /// <summary>Where set-up says what it did (resumed from which checkpoint, skipped a corrupt one); null: silent.</summary>
+    public Action<string>? Info { get; set; }
+
     /// <summary>Trains until the token budget is spent (or <paramref name="stopAfterStep"/>, to simulate a kill).</summary>
     public void Run(bool resume, long? stopAfterStep = null, Action<StepReport>? progress = null, CancellationToken ct = default)
     {
-        Directory.CreateDirectory(_runDir);
+        OpenRunFolder();
         var configNode = JsonSerializer.SerializeToNode(_cfg, ConfigLoader.Options)!.AsObject();
         if (resume) Resume(configNode);
         else StartFresh(configNode);
@@ -311,9 +314,14 @@ public sealed class LmTrainer : IDisposable
 
     // ---- set-up, checkpoints, resume ----
 
+    /// <summary>
+    /// The config's own checks (<see cref="LmRunConfig.Validated"/>, for callers that build a trainer without
+    /// <see cref="LmRun"/>) and those that need the data: sequence lengths, at least one sequence per part, and the
+    /// per-domain vectors and minimum against the domain count.
+    /// </summary>
     private void Validate(LmRunConfig config, string source)
     {
-        config.Model.Validated(source);
+        config.Validated(source);
         foreach (var d in _stream.Domains.Concat(_heldOut))
         {
             if (d.SequenceLength < config.Model.SequenceLength)
@@ -326,34 +334,66 @@ public sealed class LmTrainer : IDisposable
             if (d.Count < 1)
                 throw new UserInputException($"{source}: domain '{d.Name}' has no complete {part} sequence of model.sequence_length + 1 = " +
                                              $"{config.Model.SequenceLength + 1} tokens; the sequence length is over what this data holds.");
-        var c = config.Train;
-        if (c.BatchSize < 1) throw new UserInputException($"{source}: train.batch_size must be at least 1.");
-        if (c.Accumulation < 1) throw new UserInputException($"{source}: train.accumulation must be at least 1.");
-        if (c.EvalEvery < 1 || c.LogEvery < 1 || c.CheckpointEvery < 1)
-            throw new UserInputException($"{source}: train.eval_every, log_every and checkpoint_every must be at least 1.");
-        if (c.KeepCheckpoints < 1) throw new UserInputException($"{source}: train.keep_checkpoints must be at least 1.");
-        if (config.Weights.Mode == GradientMode.Decoupled && config.Weights.MinPerDomain < 1)
-            throw new UserInputException($"{source}: weights.min_per_domain must be ≥ 1 in decoupled mode (an absent domain cannot be importance-corrected).");
+        config.Weights.Validate(new ConfigCheck(source), config.Train.BatchSize, _k, config.Data.DomainsField);
     }
+
+    /// <summary>
+    /// Locks the run folder for this trainer's life (a second process on the same folder is refused, naming this
+    /// one's pid), then removes what a killed run left half-written in it — safe because the lock says no other
+    /// process of ours is writing there.
+    /// </summary>
+    private void OpenRunFolder()
+    {
+        _lock ??= FolderLock.Acquire(_runDir, "a training run");
+        foreach (var dir in new[] { _runDir, Checkpoint.Directory(_runDir) })
+            foreach (var p in StaleTemporaries.Clean(dir, ownerHoldsLock: true))
+                Info?.Invoke($"removed {p}, left by an interrupted run.");
+    }
+
+    private FolderLock? _lock;
 
     private void StartFresh(JsonObject configNode)
     {
-        if (Checkpoint.List(_runDir).Count > 0 || File.Exists(MetricsPath))
+        if (Checkpoint.List(_runDir).Count > 0)
             throw new UserInputException($"{_runDir}: run folder already holds a run; pass --resume to continue it or choose another --out.");
+        if (File.Exists(MetricsPath))
+        {
+            // A run stopped before its first checkpoint: nothing of it can be resumed, so starting over loses nothing.
+            Info?.Invoke($"{_runDir}: the run here stopped before its first checkpoint; starting it over.");
+            File.Delete(MetricsPath);
+        }
         AtomicFile.WriteAllText(Path.Combine(_runDir, "config.json"), configNode.ToJsonString(ConfigLoader.Options));
         AtomicFile.WriteAllText(Path.Combine(_runDir, "domains.json"), new JsonArray(_names.Select(n => (JsonNode?)n).ToArray()).ToJsonString());
     }
 
     /// <summary>
-    /// Restores the latest checkpoint. Everything is checked before anything is changed on disk: a corrupt or
-    /// mismatched checkpoint, or a changed config, stops here with the checkpoints and metrics untouched.
+    /// Restores the newest intact checkpoint. A checkpoint whose files fail their checksums (or are unreadable) is
+    /// skipped for the next older one, with a message; if none is intact the resume is refused naming each. Everything
+    /// is checked before anything is changed on disk: a mismatched checkpoint or a changed config stops here with
+    /// the checkpoints and metrics untouched.
     /// </summary>
     private void Resume(JsonObject configNode)
     {
         var all = Checkpoint.List(_runDir);
-        if (all.Count == 0) throw new UserInputException($"{_runDir}: no checkpoint to resume from.");
-        string dir = all[^1];
-        var state = Checkpoint.ReadState(dir);
+        if (all.Count == 0)
+            throw new UserInputException($"{_runDir}: no checkpoint to resume from" +
+                                         (File.Exists(MetricsPath) ? "; the run stopped before its first checkpoint, so run without --resume to start it over." : "."));
+        var skipped = new List<(string Dir, string Why)>();
+        string? dir = null;
+        TrainerState? state = null;
+        for (int i = all.Count - 1; i >= 0 && state is null; i--)
+        {
+            string why = Checkpoint.Verify(all[i]) ?? "";
+            if (why.Length == 0)
+            {
+                try { state = Checkpoint.ReadState(all[i]); dir = all[i]; break; }
+                catch (UserInputException e) { why = e.Message; }
+            }
+            skipped.Add((all[i], why));
+        }
+        if (state is null || dir is null)
+            throw new UserInputException($"{_runDir}: no intact checkpoint to resume from: " +
+                                         string.Join("; ", skipped.Select(s => $"{Path.GetFileName(s.Dir)}: {s.Why}")) + ".");
         var diff = Checkpoint.Differences(state.Config, configNode);
         if (diff.Count > 0)
             throw new UserInputException($"{dir}: the config changed since this checkpoint ({string.Join(", ", diff)}); " +
@@ -367,15 +407,44 @@ public sealed class LmTrainer : IDisposable
         _tokens = state.Tokens;
         _rng = Rng.FromState(state.Rng);
 
-        // Metrics written after the checkpoint belong to the lost part of the run: drop them so the log reads as
-        // one uninterrupted run.
-        if (File.Exists(MetricsPath))
+        // Corrupt checkpoints are set aside (renamed, not deleted: they may matter to whoever investigates), so the
+        // next resume does not trip over them and the re-run steps write fresh ones.
+        foreach (var (bad, why) in skipped)
         {
-            var kept = File.ReadLines(MetricsPath)
-                .Where(l => l.Length > 0 && (JsonNode.Parse(l)?["step"]?.GetValue<long>() ?? long.MaxValue) <= _step)
-                .Select(l => l + "\n");
-            AtomicFile.WriteAllText(MetricsPath, string.Concat(kept));
+            string aside = bad + ".corrupt";
+            if (Directory.Exists(aside)) Directory.Delete(aside, recursive: true);
+            Directory.Move(bad, aside);
+            Info?.Invoke($"skipped {bad}: {why}; set aside as {Path.GetFileName(aside)}.");
         }
+        Info?.Invoke($"resumed from step {_step} (checkpoint {dir}).");
+        TruncateMetrics();
+    }
+
+    /// <summary>
+    /// Metrics written after the checkpoint belong to the lost part of the run: keep the complete lines up to the
+    /// checkpoint's step so the log reads as one uninterrupted run. A line cut short (the process died, or the disk
+    /// filled, mid-append) ends the kept part: it and anything after it are dropped, never a reason to refuse.
+    /// </summary>
+    private void TruncateMetrics()
+    {
+        if (!File.Exists(MetricsPath)) return;
+        var kept = new System.Text.StringBuilder();
+        string text = File.ReadAllText(MetricsPath);
+        int start = 0;
+        while (start < text.Length)
+        {
+            int end = text.IndexOf('\n', start);
+            if (end < 0) break;                          // no newline: the last line is torn
+            string line = text[start..end];
+            start = end + 1;
+            if (line.Length == 0) continue;
+            long? step;
+            try { step = JsonNode.Parse(line)?["step"]?.GetValue<long>(); }
+            catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException) { break; }
+            if (step is null || step > _step) break;
+            kept.Append(line).Append('\n');
+        }
+        AtomicFile.WriteAllText(MetricsPath, kept.ToString());
     }
 
     private TrainerState CaptureState(JsonObject configNode) => new()
@@ -394,6 +463,7 @@ public sealed class LmTrainer : IDisposable
     public void Dispose()
     {
         _reference?.Dispose();
+        _lock?.Dispose();
         _optimizer.Dispose();
         _model.Dispose();
     }
