@@ -8,8 +8,9 @@ using TorchMixing.Studies;
 namespace TorchMixing.Cli.Commands;
 
 /// <summary>
-/// `torchmix study vision`: clean vs noisy-label Fashion-MNIST domains, a small MLP, uniform/ERMA/VA/ERMA+VA. Installs
-/// Debian's dataset-fashion-mnist when missing and running as root; otherwise prints the command to run.
+/// `torchmix study vision`: clean vs noisy-label domains of Fashion-MNIST or MNIST (config field dataset), a small MLP,
+/// uniform/ERMA/VA/ERMA+VA. Installs Debian's dataset-fashion-mnist when missing and running as root (otherwise prints
+/// the command to run); MNIST's IDX files come from the user's data_dir.
 /// </summary>
 public static class VisionStudyCommand
 {
@@ -19,7 +20,7 @@ public static class VisionStudyCommand
         var set = StudyCommand.SetOption();
         var out_ = StudyCommand.OutOption("vision");
         var threads = StudyCommand.ThreadsOption();
-        var cmd = new Command("vision", "Label-noise images (paper Fig. 3 on Fashion-MNIST): uniform, ERMA, VA, ERMA+VA; clean test accuracy.")
+        var cmd = new Command("vision", "Label-noise images (paper Fig. 3; Fashion-MNIST or MNIST, config field dataset): uniform, ERMA, VA, ERMA+VA; clean test accuracy.")
             { config, set, out_, threads };
         cmd.SetAction(pr =>
         {
@@ -27,8 +28,9 @@ public static class VisionStudyCommand
             var cfg = ConfigLoader.Load<VisionStudyConfig>(path, pr.GetValue(set) ?? []).Validated(path);
             string dir = pr.GetValue(out_) ?? StudyCommand.DefaultOut("vision");
             TorchRuntime.Initialize(StudyCommand.Threads(pr.GetValue(threads)));
-            var data = FashionMnist.Load(cfg.DataDir, cfg.InstallIfMissing, Terminal.Info);
-            Terminal.Info($"vision: {path}, {cfg.Methods.Length} method(s) × {cfg.Seeds} seeds × {cfg.Steps} steps");
+            var data = IdxImageDataset.Load(cfg.Dataset, cfg.DataDir, cfg.InstallIfMissing, Terminal.Info);
+            cfg.CheckFits(data, path);
+            Terminal.Info($"vision: {path}, {data.Name} from {cfg.DataDir}, {cfg.Methods.Length} method(s) × {cfg.Seeds} seeds × {cfg.Steps} steps");
             var result = VisionStudy.Run(cfg, data, line => Terminal.Info("  " + line));
             VisionStudyReport.Write(dir, result);
             Terminal.Info(VisionStudyReport.Summary(result));

@@ -30,16 +30,25 @@ public static class VisionStudyReport
                     for (int s = 0; s < run.WeightLogs.Length; s++)
                         foreach (var c in run.WeightLogs[s])
                             w.WriteLine(JsonSerializer.Serialize(new { method = run.Method, seed = s, change = c }));
-            LinePlot.Save(Path.Combine(tmp, "test_accuracy.png"), "Fashion-MNIST, clean test accuracy (mean, 95% CI over seeds)", "step", "accuracy",
+            var titles = PlotTitles(result);
+            LinePlot.Save(Path.Combine(tmp, "test_accuracy.png"), titles["test_accuracy.png"], "step", "accuracy",
                 result.Runs.Select(r => Band(r, "test_accuracy")));
-            LinePlot.Save(Path.Combine(tmp, "weights.png"), "loss weight w₁ and sampling weight p₁ of the noisy domain", "step", "weight",
+            LinePlot.Save(Path.Combine(tmp, "weights.png"), titles["weights.png"], "step", "weight",
                 result.Runs.SelectMany(r => new[] { Band(r, "w1") with { Label = $"{r.Method} w1" }, Band(r, "p1") with { Label = $"{r.Method} p1" } }));
             var finals = result.Runs.Select(r => MeanCi.Of(r.Tail("test_accuracy", 3))).ToList();
-            LinePlot.SaveBars(Path.Combine(tmp, "final.png"), "final clean test accuracy", "accuracy",
+            LinePlot.SaveBars(Path.Combine(tmp, "final.png"), titles["final.png"], "accuracy",
                 result.Runs.Select(r => r.Method).ToList(), finals.Select(f => f.Mean).ToList(), finals.Select(f => f.HalfWidth).ToList());
             File.WriteAllText(Path.Combine(tmp, "summary.md"), Summary(result));
         });
     }
+
+    /// <summary>The title of each plot file, naming the data set the study ran on.</summary>
+    public static IReadOnlyDictionary<string, string> PlotTitles(VisionStudyResult result) => new Dictionary<string, string>
+    {
+        ["test_accuracy.png"] = $"{result.Dataset}, clean test accuracy (mean, 95% CI over seeds)",
+        ["weights.png"] = $"{result.Dataset}, loss weight w₁ and sampling weight p₁ of the noisy domain",
+        ["final.png"] = $"{result.Dataset}, final clean test accuracy",
+    };
 
     private static PlotSeries Band(MethodRun run, string metric)
     {
@@ -53,7 +62,7 @@ public static class VisionStudyReport
     {
         var c = result.Config;
         var sb = new StringBuilder();
-        sb.AppendLine("# Label-noise image study (Fashion-MNIST)");
+        sb.AppendLine($"# Label-noise image study ({result.Dataset})");
         sb.AppendLine();
         if (c.Note.Length > 0) { sb.AppendLine(c.Note); sb.AppendLine(); }
         sb.AppendLine($"Domains: {string.Join(", ", c.DomainSizes.Select((n, i) => $"{n} images with label-noise rate {c.NoiseRate[i]}"))}; " +

@@ -8,21 +8,22 @@ using static TorchSharp.torch;
 
 namespace TorchMixing.Studies;
 
-/// <summary>A finished vision study.</summary>
-public sealed record VisionStudyResult(VisionStudyConfig Config, IReadOnlyList<MethodRun> Runs, TimeSpan Elapsed);
+/// <summary>A finished vision study; <c>Dataset</c> is the display name of the data set it ran on ("MNIST"), for titles.</summary>
+public sealed record VisionStudyResult(VisionStudyConfig Config, string Dataset, IReadOnlyList<MethodRun> Runs, TimeSpan Elapsed);
 
 /// <summary>
-/// Label-noise images (paper Fig. 3): a clean and a noisy-label domain of Fashion-MNIST, a small MLP trained with the
+/// Label-noise images (paper Fig. 3): a clean and a noisy-label domain of one IDX image data set (Fashion-MNIST or
+/// MNIST, <see cref="VisionStudyConfig.Dataset"/>), a small MLP trained with the
 /// estimator of <see cref="VisionStudyConfig.Mode"/>, the weights set by each method's policy through the shared
 /// <see cref="DomainMixer"/>. One seed at a time (the model is not batched), each step a plain loop: allocate →
 /// gather → forward → weighted loss → backward → SGD step → (policy update) → (eval).
 /// </summary>
 public static class VisionStudy
 {
-    public const string SettingName = "fashion-mnist";
-
-    public static VisionStudyResult Run(VisionStudyConfig config, FashionMnist data, Action<string>? progress = null)
+    /// <summary>Runs every method on <paramref name="data"/>; each run's setting name is the data set's key ("mnist").</summary>
+    public static VisionStudyResult Run(VisionStudyConfig config, IdxImageDataset data, Action<string>? progress = null)
     {
+        config.CheckFits(data, "vision study");
         var sw = Stopwatch.StartNew();
         var runs = new List<MethodRun>();
         using var test = TestSet(data, config.TestSize);
@@ -33,18 +34,18 @@ public static class VisionStudy
             {
                 var t0 = sw.Elapsed;
                 var perSeed = seedsData.Select((sd, s) => RunSeed(config, sd, test, method, config.SeedBase + s)).ToList();
-                runs.Add(Merge(method, perSeed));
+                runs.Add(Merge(data.Key, method, perSeed));
                 progress?.Invoke($"{method}: {(sw.Elapsed - t0).TotalSeconds:F1} s, clean test accuracy {runs[^1].Final("test_accuracy").Average():P2}");
             }
         }
         finally { foreach (var sd in seedsData) sd.Dispose(); }
-        return new VisionStudyResult(config, runs, sw.Elapsed);
+        return new VisionStudyResult(config, data.Name, runs, sw.Elapsed);
     }
 
     private sealed record SeedRun(long[] Steps, Dictionary<string, double[]> Curves, MixtureWeights Final, IReadOnlyList<WeightChange> Log);
 
-    private static MethodRun Merge(string method, List<SeedRun> seeds) => new(
-        SettingName, method, seeds[0].Steps,
+    private static MethodRun Merge(string setting, string method, List<SeedRun> seeds) => new(
+        setting, method, seeds[0].Steps,
         seeds[0].Curves.Keys.ToDictionary(k => k, k => seeds.Select(s => s.Curves[k]).ToArray()),
         seeds.Select(s => s.Final).ToArray(), seeds.Select(s => s.Log).ToArray());
 
@@ -57,7 +58,7 @@ public static class VisionStudy
             BatchAllocator.Create(config.Allocation, K, config.MinPerDomain, (ulong)seed ^ 0x5EED));
         var rng = new Rng((ulong)seed).Fork(0xBA7C4);   // same batch stream for every method
         TorchRuntime.Seed(seed);                          // same initial network for every method
-        using var model = new Mlp(FashionMnist.Pixels, config.Hidden, FashionMnist.Classes);
+        using var model = new Mlp(IdxImageDataset.Pixels, config.Hidden, IdxImageDataset.Classes);
         using var opt = optim.SGD(model.parameters(), learningRate: config.Lr);
 
         var names = new[] { "test_accuracy", "test_loss" }.Concat(Enumerable.Range(0, K).SelectMany(i => new[] { $"w{i}", $"p{i}" })).ToArray();
@@ -134,7 +135,7 @@ public static class VisionStudy
             if ((needs & PolicyNeeds.GradientSpread) != 0)
             {
                 spread = new double[K];
-                var delta = logits.softmax(1) - nn.functional.one_hot(y, FashionMnist.Classes).to_type(float32);   // [b, 10]
+                var delta = logits.softmax(1) - nn.functional.one_hot(y, IdxImageDataset.Classes).to_type(float32);   // [b, 10]
                 var h1 = cat([hidden, ones(hidden.shape[0], 1)], 1);                                              // [b, H+1]
                 for (int i = 0; i < K; i++)
                 {
@@ -170,9 +171,9 @@ public static class VisionStudy
         public void Dispose() { X.Dispose(); Y.Dispose(); }
     }
 
-    private static TestData TestSet(FashionMnist data, int n)
+    private static TestData TestSet(IdxImageDataset data, int n)
     {
-        var x = tensor(data.TestImages.AsSpan(0, n * FashionMnist.Pixels).ToArray(), [n, FashionMnist.Pixels]).to_type(float32) / 255f;
+        var x = tensor(data.TestImages.AsSpan(0, n * IdxImageDataset.Pixels).ToArray(), [n, IdxImageDataset.Pixels]).to_type(float32) / 255f;
         var y = tensor(data.TestLabels.AsSpan(0, n).ToArray().Select(b => (long)b).ToArray());
         return new TestData(x.DetachFromDisposeScope(), y.DetachFromDisposeScope());
     }
@@ -188,7 +189,7 @@ public static class VisionStudy
         public required Tensor[] HoldX { get; init; }
         public required Tensor[] HoldY { get; init; }
 
-        public static SeedData Create(FashionMnist data, VisionStudyConfig config, long seed)
+        public static SeedData Create(IdxImageDataset data, VisionStudyConfig config, long seed)
         {
             var rng = new Rng((ulong)seed).Fork(0xF45);
             var order = Enumerable.Range(0, data.TrainCount).ToArray();
@@ -204,15 +205,15 @@ public static class VisionStudy
                 // Symmetric label noise: with probability q the label becomes a uniformly random *other* class.
                 foreach (var r in trainIdx[i].Concat(holdIdx[i]))
                     if (rng.NextDouble() < config.NoiseRate[i])
-                        labels[r] = (labels[r] + 1 + rng.NextInt(FashionMnist.Classes - 1)) % FashionMnist.Classes;
+                        labels[r] = (labels[r] + 1 + rng.NextInt(IdxImageDataset.Classes - 1)) % IdxImageDataset.Classes;
             }
             Tensor Images(IEnumerable<int> rows)
             {
                 var list = rows.ToList();
-                var buf = new byte[list.Count * FashionMnist.Pixels];
+                var buf = new byte[list.Count * IdxImageDataset.Pixels];
                 for (int r = 0; r < list.Count; r++)
-                    Array.Copy(data.TrainImages, (long)list[r] * FashionMnist.Pixels, buf, (long)r * FashionMnist.Pixels, FashionMnist.Pixels);
-                return (tensor(buf, [list.Count, FashionMnist.Pixels]).to_type(float32) / 255f).DetachFromDisposeScope();
+                    Array.Copy(data.TrainImages, (long)list[r] * IdxImageDataset.Pixels, buf, (long)r * IdxImageDataset.Pixels, IdxImageDataset.Pixels);
+                return (tensor(buf, [list.Count, IdxImageDataset.Pixels]).to_type(float32) / 255f).DetachFromDisposeScope();
             }
             Tensor Labels(IEnumerable<int> rows) => tensor(rows.Select(r => labels[r]).ToArray()).DetachFromDisposeScope();
             var sizes = trainIdx.Select(l => (long)l.Count).ToArray();

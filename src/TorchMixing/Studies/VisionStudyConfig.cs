@@ -4,14 +4,22 @@ using TorchMixing.Weighting;
 namespace TorchMixing.Studies;
 
 /// <summary>
-/// The label-noise image study (paper Fig. 3, MNIST there; Fashion-MNIST here): two domains drawn from disjoint
-/// random parts of the training set, one with clean labels, one whose labels are replaced by a random class with
+/// The label-noise image study (paper Fig. 3, on MNIST; Fashion-MNIST by default here): two domains drawn from
+/// disjoint random parts of the training set, one with clean labels, one whose labels are replaced by a random class with
 /// probability noise_rate; a small MLP; clean test accuracy.
 /// </summary>
 public sealed record VisionStudyConfig
 {
     public string Note { get; init; } = "";
-    public string DataDir { get; init; } = FashionMnist.DefaultDirectory;
+
+    /// <summary>
+    /// "fashion-mnist" (Debian's dataset-fashion-mnist, installed when missing) or "mnist" (the user supplies the four
+    /// IDX files in <see cref="DataDir"/>); see <see cref="IdxImageDataset"/>.
+    /// </summary>
+    public string Dataset { get; init; } = "fashion-mnist";
+
+    /// <summary>Folder of the four IDX files; empty means the data set's package folder (required for "mnist").</summary>
+    public string DataDir { get; init; } = "";
     public bool InstallIfMissing { get; init; } = true;
     public int Seeds { get; init; } = 3;
     public long SeedBase { get; init; } = 0;
@@ -43,6 +51,7 @@ public sealed record VisionStudyConfig
     public string[] Methods { get; init; } = ["uniform", "erma", "va", "erma+va"];
     public WeightPolicyConfig Policy { get; init; } = new();
 
+    /// <summary>Checks every field; returns the config with <see cref="DataDir"/> resolved to the folder actually read.</summary>
     public VisionStudyConfig Validated(string source)
     {
         if (DomainSizes is null) throw new UserInputException($"{source}: domain_sizes: expected one size per domain, got null.");
@@ -50,7 +59,14 @@ public sealed record VisionStudyConfig
         if (Methods is null || Methods.Any(string.IsNullOrEmpty)) throw new UserInputException($"{source}: methods: expected a list of method names, got null or an empty name.");
         if (Policy is null || Policy.Fgls is null || Policy.Erma is null || Policy.Va is null)
             throw new UserInputException($"{source}: policy (and its fgls, erma, va sections) must be objects, got null; omit a section for its defaults.");
-        if (string.IsNullOrEmpty(DataDir)) throw new UserInputException($"{source}: data_dir: expected a folder, got null or empty.");
+        if (DataDir is null) throw new UserInputException($"{source}: data_dir: expected a folder (or \"\" for the data set's package folder), got null.");
+        if (Dataset is null) throw new UserInputException($"{source}: dataset: expected a data set name, got null.");
+        if (!IdxImageDataset.Known.Contains(Dataset))
+            throw new UserInputException($"{source}: dataset: unknown image data set '{Dataset}'; expected one of {string.Join(", ", IdxImageDataset.Known)}.");
+        string dataDir = DataDir.Length > 0 ? DataDir
+            : IdxImageDataset.DefaultDirectory(Dataset) ?? throw new UserInputException(
+                $"{source}: data_dir: required for dataset '{Dataset}' (no package ships it): a folder holding its four IDX files " +
+                "(train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte; gzip'd .gz or not).");
         if (DomainSizes.Length < 1) throw new UserInputException($"{source}: domain_sizes: at least one domain is required.");
         for (int i = 0; i < DomainSizes.Length; i++)
             if (DomainSizes[i] < 10) throw new UserInputException($"{source}: domain_sizes[{i}]: need at least 10 examples, got {DomainSizes[i]}{(DomainSizes[i] <= 0 ? " (empty domain)" : "")}.");
@@ -79,6 +95,16 @@ public sealed record VisionStudyConfig
             WeightPolicyFactory.ValidateFor(pc, DomainSizes.Length, $"{source}: policy");
             WeightPolicyFactory.Create(pc, $"{source}: methods['{m}']");
         }
-        return this;
+        return this with { DataDir = dataDir };
+    }
+
+    /// <summary>Checks the sizes against the loaded data set (a user-supplied one may be smaller than MNIST's 60000/10000).</summary>
+    public void CheckFits(IdxImageDataset data, string source)
+    {
+        long needed = DomainSizes.Sum(n => (long)n) + (long)Holdout * DomainSizes.Length;
+        if (needed > data.TrainCount)
+            throw new UserInputException($"{source}: domain_sizes plus holdout need {needed} training images; {data.Name} has {data.TrainCount}.");
+        if (TestSize > data.TestCount)
+            throw new UserInputException($"{source}: test_size {TestSize} exceeds the {data.TestCount} test images of {data.Name}.");
     }
 }

@@ -196,7 +196,7 @@ public class ConfigFuzzTests : IDisposable
 
     private void Check(Mutation m)
     {
-        if (m.Config == "vision.json" && !Directory.Exists(TorchMixing.Data.Images.FashionMnist.DefaultDirectory)) return; // no data here (the study installs it as root)
+        if (m.Config == "vision.json" && !Directory.Exists(TorchMixing.Data.Images.IdxImageDataset.DefaultDirectory("fashion-mnist")!)) return; // no data here (the study installs it as root)
         string dir = System.IO.Path.Combine(_root, "case");
         Directory.CreateDirectory(dir);
         string cfg = System.IO.Path.Combine(dir, "config.json");

@@ -88,7 +88,7 @@ public class MixingRegressionTests : IDisposable
             Methods = ["uniform", "erma+va"],
             Policy = new TorchMixing.Weighting.WeightPolicyConfig { Erma = new() { UpdateEvery = 5 }, Va = new() { UpdateEvery = 5 } },
         }.Validated("pin");
-        var result = VisionStudy.Run(cfg, FashionMnist.Load(dir, installIfMissing: false));
+        var result = VisionStudy.Run(cfg, IdxImageDataset.Load("fashion-mnist", dir, installIfMissing: false));
         Pin("vision uniform", result.Runs.Single(r => r.Method == "uniform").Final("test_loss"), [1.1915936470031738]);
         var erma = result.Runs.Single(r => r.Method == "erma+va");
         Pin("vision erma+va", erma.Final("test_loss"), [1.0563015937805176]);
@@ -130,18 +130,18 @@ internal static class VisionFixture
     {
         Directory.CreateDirectory(dir);
         var rng = new Rng(2024);
-        var templates = Enumerable.Range(0, FashionMnist.Classes)
-            .Select(_ => Enumerable.Range(0, FashionMnist.Pixels).Select(_ => rng.NextDouble() * 200).ToArray()).ToArray();
+        var templates = Enumerable.Range(0, IdxImageDataset.Classes)
+            .Select(_ => Enumerable.Range(0, IdxImageDataset.Pixels).Select(_ => rng.NextDouble() * 200).ToArray()).ToArray();
         void Set(string images, string labels, int n)
         {
-            var pixels = new byte[n * FashionMnist.Pixels];
+            var pixels = new byte[n * IdxImageDataset.Pixels];
             var classes = new byte[n];
             for (int r = 0; r < n; r++)
             {
-                int c = rng.NextInt(FashionMnist.Classes);
+                int c = rng.NextInt(IdxImageDataset.Classes);
                 classes[r] = (byte)c;
-                for (int j = 0; j < FashionMnist.Pixels; j++)
-                    pixels[r * FashionMnist.Pixels + j] = (byte)Math.Clamp(templates[c][j] + 60 * rng.NextGaussian(), 0, 255);
+                for (int j = 0; j < IdxImageDataset.Pixels; j++)
+                    pixels[r * IdxImageDataset.Pixels + j] = (byte)Math.Clamp(templates[c][j] + 60 * rng.NextGaussian(), 0, 255);
             }
             IdxImages.Write(Path.Combine(dir, images), [n, 28, 28], pixels);
             IdxImages.Write(Path.Combine(dir, labels), [n], classes);

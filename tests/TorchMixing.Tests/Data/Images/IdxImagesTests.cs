@@ -43,7 +43,7 @@ public class IdxImagesTests
     [Fact]
     public void Missing_data_in_a_custom_folder_names_the_package_to_install()
     {
-        var e = Assert.Throws<UserInputException>(() => FashionMnist.Load("/nonexistent/fmnist", installIfMissing: true));
+        var e = Assert.Throws<UserInputException>(() => IdxImageDataset.Load("fashion-mnist", "/nonexistent/fmnist", installIfMissing: true));
         Assert.Contains("apt-get install -y dataset-fashion-mnist", e.Message);
     }
 }
