@@ -24,8 +24,15 @@ public static class SweepReport
     public const string BestObservedFileName = "best-observed.json";
 
     /// <summary>Writes the report of the finished runs; returns the best configuration's name.</summary>
-    public static string Write(SweepManifest manifest)
+    public static string Write(SweepManifest manifest) => Write(manifest, out _);
+
+    /// <summary>
+    /// Writes the report of the finished runs; returns the best observed configuration's name, and in
+    /// <paramref name="regMix"/> the RegMix fit (null unless the sweep is a RegMix sweep with enough finished proxies).
+    /// </summary>
+    public static string Write(SweepManifest manifest, out RegMixAnalysis? regMix)
     {
+        regMix = null;
         var finished = manifest.Finished();
         if (finished.Count == 0) throw new UserInputException($"{manifest.Directory}: no finished run to report on yet.");
         var metric = SweepMetric.Current;
@@ -51,7 +58,7 @@ public static class SweepReport
         string? regMixText = null;
         if (design is not null)
         {
-            var analysis = RegMixAnalysis.Run(design, cmp);
+            var analysis = regMix = RegMixAnalysis.Run(design, cmp);
             if (analysis is not null)
             {
                 var predicted = RegMixMixture(analysis, finished.Select(manifest.RunPath).ToList(), manifest.Plan.Config.Name);
