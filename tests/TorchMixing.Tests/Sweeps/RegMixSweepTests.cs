@@ -9,7 +9,7 @@ namespace TorchMixing.Tests.Sweeps;
 
 public class RegMixSweepTests : IDisposable
 {
-    private const string File_ = "sweep-regmix-tiny.json";
+    private const string SweepFile = "sweep-regmix-tiny.json";
     private readonly string _root = Path.Combine(Path.GetTempPath(), "tm-regmix-" + Guid.NewGuid().ToString("N"));
 
     public void Dispose()
@@ -18,7 +18,7 @@ public class RegMixSweepTests : IDisposable
     }
 
     private string Sweep(string name, Action<JsonObject>? edit = null) =>
-        SweepProcesses.TinySweep(Path.Combine(_root, name), [], edit, File_);
+        SweepProcesses.TinySweep(Path.Combine(_root, name), [], edit, SweepFile);
 
     private static LmRunConfig Resolved(SweepPlan plan, SweepTask t) => ConfigLoader.Load<LmRunConfig>(plan.Config.Base, t.Overrides);
 
