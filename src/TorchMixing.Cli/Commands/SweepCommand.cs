@@ -123,9 +123,19 @@ public static class SweepCommand
 
     private static int Report(SweepManifest manifest)
     {
-        string best = SweepReport.Write(manifest);
-        Terminal.Info($"best by {SweepMetric.Current.Label} π-loss: {best}; wrote {Path.Combine(manifest.Directory, SweepReport.ReportFile)}, " +
-                      $"{Path.Combine(manifest.Directory, SweepReport.MixtureFileName)} and plots/.");
+        string best = SweepReport.Write(manifest, out var regMix);
+        string report = Path.Combine(manifest.Directory, SweepReport.ReportFile), mixture = Path.Combine(manifest.Directory, SweepReport.MixtureFileName);
+        if (manifest.Plan.RegMix is null)
+        {
+            Terminal.Info($"best by {SweepMetric.Current.Label} π-loss: {best}; wrote {report}, {mixture} and plots/.");
+            return 0;
+        }
+        string observed = Path.Combine(manifest.Directory, SweepReport.BestObservedFileName);
+        Terminal.Info(regMix is null
+            ? $"best observed proxy by {SweepMetric.Current.Label} π-loss: {best} ({observed}); too few finished proxies for the RegMix regression yet; wrote {report} and plots/."
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"RegMix: predicted best mixture in {mixture} (cross-validated rank correlation {regMix.RankCorrelation:F3} over {regMix.Names.Count} proxies); " +
+                $"best observed proxy {best} in {observed}; wrote {report} and plots/."));
         return 0;
     }
 }

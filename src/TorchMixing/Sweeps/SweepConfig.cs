@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 
 namespace TorchMixing.Sweeps;
 
@@ -29,6 +30,13 @@ public sealed record SweepConfig
 
     /// <summary>Axes crossed with every configuration (each point adds one override per axis and a suffix to the name).</summary>
     public IReadOnlyList<GridAxis> Grid { get; init; } = [];
+
+    /// <summary>
+    /// RegMix: generate the configurations as Dirichlet proxy mixtures and report the regression's predicted best
+    /// mixture (<see cref="RegMixSweepConfig"/>). Excludes <see cref="Configurations"/> and <see cref="Grid"/>.
+    /// </summary>
+    [JsonPropertyName("regmix")]
+    public RegMixSweepConfig? RegMix { get; init; }
 
     /// <summary>Seeds run for every configuration (the runs' <c>seed</c>).</summary>
     public long[] Seeds { get; init; } = [0, 1, 2];
@@ -64,6 +72,12 @@ public sealed record SweepConfig
             foreach (var s in c.Set) CheckOverride(s, $"{source}: configurations[{i}].set");
         }
         foreach (var s in Set) CheckOverride(s, $"{source}: set");
+        if (RegMix is not null)
+        {
+            if (Configurations.Count > 0 || Grid.Count > 0)
+                throw new UserInputException($"{source}: regmix generates the configurations itself; remove configurations and grid (or the regmix section).");
+            RegMix.Validated($"{source}: regmix");
+        }
         for (int i = 0; i < Grid.Count; i++)
         {
             var a = Grid[i];

@@ -15,12 +15,16 @@ namespace TorchMixing.Sweeps;
 /// </summary>
 public sealed class SweepPlan
 {
-    private SweepPlan(SweepConfig config, string configPath, IReadOnlyList<SweepTask> tasks)
+    private SweepPlan(SweepConfig config, string configPath, IReadOnlyList<SweepTask> tasks, RegMixDesign? regMix)
     {
         Config = config;
         ConfigPath = configPath;
         Tasks = tasks;
+        RegMix = regMix;
     }
+
+    /// <summary>The proxy mixtures when the sweep has a regmix section, else null.</summary>
+    public RegMixDesign? RegMix { get; }
 
     public SweepConfig Config { get; }
 
@@ -40,12 +44,23 @@ public sealed class SweepPlan
 
     public static SweepPlan Create(SweepConfig cfg, string source)
     {
-        var configurations = Expand(cfg);
-        var duplicate = configurations.GroupBy(c => c.Name).FirstOrDefault(g => g.Count() > 1);
-        if (duplicate is not null) throw new UserInputException($"{source}: configuration name \"{duplicate.Key}\" occurs twice.");
         var common = new List<string>();
         if (cfg.Catalog is not null) common.AddRange(["data.source=\"catalog\"", $"data.catalog={JsonValue.Create(cfg.Catalog).ToJsonString()}"]);
         common.AddRange(cfg.Set);
+        RegMixDesign? regMix = null;
+        List<(string Name, string[] Set)> configurations;
+        if (cfg.RegMix is { } rm)
+        {
+            // The natural shares come from the data every run trains on: the base config with the sweep's own overrides.
+            LmRunConfig shared;
+            try { shared = ConfigLoader.Load<LmRunConfig>(cfg.Base, [$"seed={cfg.Seeds[0]}", .. common]); }
+            catch (UserInputException e) { throw new UserInputException($"{source}: regmix: {e.Message}", e); }
+            regMix = RegMixDesign.Create(rm, shared, $"{source}: regmix (base {cfg.Base})");
+            configurations = regMix.Proxies.Select(p => (p.Name, RegMixDesign.Overrides(p.Mixture))).ToList();
+        }
+        else configurations = Expand(cfg);
+        var duplicate = configurations.GroupBy(c => c.Name).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null) throw new UserInputException($"{source}: configuration name \"{duplicate.Key}\" occurs twice.");
         var tasks = new List<SweepTask>();
         foreach (long seed in cfg.Seeds)
             foreach (var (name, set) in configurations)
@@ -64,7 +79,7 @@ public sealed class SweepPlan
                     Fingerprint = Fingerprint(resolved),
                 });
             }
-        return new SweepPlan(cfg, source, tasks);
+        return new SweepPlan(cfg, source, tasks, regMix);
     }
 
     /// <summary>The configurations × grid points, each with its name and its own overrides.</summary>

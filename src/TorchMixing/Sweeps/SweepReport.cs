@@ -11,16 +11,28 @@ namespace TorchMixing.Sweeps;
 /// interval over seeds; each configuration's π-loss paired against the best's on shared seeds, Holm–Bonferroni over
 /// the comparisons), PNG plots under <c>plots/</c>, and <c>mixture.json</c> with the weights of the configuration
 /// with the lowest mean π-loss. Reads the runs through <see cref="RunComparison"/> and <see cref="MixtureFile"/>, and
-/// the metric from <see cref="SweepMetric"/>.
+/// the metric from <see cref="SweepMetric"/>. A RegMix sweep reports its regression too (<see cref="RegMixAnalysis"/>):
+/// there <c>mixture.json</c> is the mixture the regression predicts best, the answer RegMix is for, and the
+/// best-observed proxy's weights go to <c>best-observed.json</c>.
 /// </summary>
 public static class SweepReport
 {
     public const string ReportFile = "report.md";
     public const string MixtureFileName = "mixture.json";
 
+    /// <summary>RegMix sweeps: the best-observed configuration's weights (mixture.json holds the regression's prediction).</summary>
+    public const string BestObservedFileName = "best-observed.json";
+
     /// <summary>Writes the report of the finished runs; returns the best configuration's name.</summary>
-    public static string Write(SweepManifest manifest)
+    public static string Write(SweepManifest manifest) => Write(manifest, out _);
+
+    /// <summary>
+    /// Writes the report of the finished runs; returns the best observed configuration's name, and in
+    /// <paramref name="regMix"/> the RegMix fit (null unless the sweep is a RegMix sweep with enough finished proxies).
+    /// </summary>
+    public static string Write(SweepManifest manifest, out RegMixAnalysis? regMix)
     {
+        regMix = null;
         var finished = manifest.Finished();
         if (finished.Count == 0) throw new UserInputException($"{manifest.Directory}: no finished run to report on yet.");
         var metric = SweepMetric.Current;
@@ -39,13 +51,95 @@ public static class SweepReport
             $"{metric.Label} π-loss {bestRow.PiLoss.Mean:F4} ± {bestRow.PiLoss.HalfWidth:F4} (Student-t 95 %, {bestRow.PiLoss.N} seed{(bestRow.PiLoss.N == 1 ? "" : "s")}), " +
             $"lowest of {cmp.Rows.Count} configurations in sweep {manifest.Plan.Config.Name}");
         mixture = mixture with { Origin = (mixture.Origin ?? new MixtureOrigin()) with { SelectedBy = selectedBy } };
-        mixture.Save(Path.Combine(manifest.Directory, MixtureFileName));
+        var design = manifest.Plan.RegMix;
+        string observedFile = design is null ? MixtureFileName : BestObservedFileName;
+        mixture.Save(Path.Combine(manifest.Directory, observedFile));
 
-        AtomicFile.WriteAllText(Path.Combine(manifest.Directory, ReportFile), Markdown(manifest, cmp, finished.Count, written, mixture));
+        string? regMixText = null;
+        if (design is not null)
+        {
+            var analysis = regMix = RegMixAnalysis.Run(design, cmp);
+            if (analysis is not null)
+            {
+                var predicted = RegMixMixture(analysis, finished.Select(manifest.RunPath).ToList(), manifest.Plan.Config.Name);
+                predicted.Save(Path.Combine(manifest.Directory, MixtureFileName));
+            }
+            regMixText = RegMixMarkdown(design, analysis, mixture);
+        }
+
+        AtomicFile.WriteAllText(Path.Combine(manifest.Directory, ReportFile), Markdown(manifest, cmp, finished.Count, written, mixture, observedFile, regMixText));
         return best;
     }
 
-    private static string Markdown(SweepManifest manifest, RunComparison cmp, int finished, IReadOnlyList<string> plots, MixtureFile mixture)
+    /// <summary>
+    /// mixture.json of a RegMix sweep: the predicted best as a one-knob sampling mixture (classic mode, w = 1, the
+    /// proxies' π), with the runs it was fitted on and the fit's cross-validated rank correlation as its origin.
+    /// </summary>
+    private static MixtureFile RegMixMixture(RegMixAnalysis a, IReadOnlyList<string> runDirectories, string sweep)
+    {
+        var runs = MixtureFile.FromRuns(runDirectories, "regmix");
+        string selectedBy = string.Create(CultureInfo.InvariantCulture,
+            $"RegMix: {a.Fit.Features.ToString().ToLowerInvariant()} ridge regression (ridge {a.Fit.Ridge:G3}) of {SweepMetric.Current.Label} π-loss on the mixture, " +
+            $"fitted on {a.Names.Count} proxies of sweep {sweep}; {a.Folds}-fold cross-validated Spearman rank correlation {a.RankCorrelation:F3}; " +
+            $"mean of the top {a.Design.Config.TopK} of {a.Design.Config.Candidates} Dirichlet candidates (predicted π-loss {a.PredictedBestLoss:F4})");
+        var file = runs.AsSamplingMixture(a.PredictedBest, "regmix", selectedBy);
+        return file with { Origin = file.Origin! with { Kind = "regmix", Config = sweep } };
+    }
+
+    private static string RegMixMarkdown(RegMixDesign design, RegMixAnalysis? a, MixtureFile observed)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var c = design.Config;
+        var sb = new StringBuilder();
+        sb.AppendLine("## RegMix");
+        sb.AppendLine();
+        sb.AppendLine(string.Create(inv, $"{design.Proxies.Count} proxy mixtures drawn from a Dirichlet with mean the natural shares " +
+                      $"(training sequences per domain) and concentration {c.Concentration:G4} (seed {c.Seed}); each proxy trains in classic mode " +
+                      $"with loss weights 1, i.e. on its mixture as the objective."));
+        sb.AppendLine();
+        if (a is null)
+        {
+            sb.AppendLine($"Fewer than {RegMixAnalysis.MinimumProxies} proxies have finished: no regression yet, and no `{MixtureFileName}` " +
+                          $"(the best observed proxy's weights are in `{BestObservedFileName}`).");
+            sb.AppendLine();
+            return sb.ToString();
+        }
+        string quality = a.RankCorrelation switch
+        {
+            double.NaN => "undefined (the predictions or the losses are all tied)",
+            >= 0.8 => "the fit ranks held-out mixtures well",
+            >= 0.5 => "the fit ranks held-out mixtures roughly; treat the prediction as a hint",
+            _ => "the fit does not rank held-out mixtures; do not trust the prediction (more proxies, longer proxies, or linear features)",
+        };
+        sb.AppendLine(string.Create(inv, $"Regression: {a.Fit.Features.ToString().ToLowerInvariant()} features, ridge {a.Fit.Ridge:G3}, fitted on " +
+                      $"{a.Names.Count} finished proxies (π-loss averaged over each proxy's seeds). **{a.Folds}-fold cross-validated Spearman rank " +
+                      $"correlation of out-of-fold predictions with the observed π-loss: {a.RankCorrelation:F3}** — {quality}."));
+        sb.AppendLine();
+        var names = a.CoefficientNames();
+        sb.AppendLine("| coefficient | value |");
+        sb.AppendLine("|---|---|");
+        for (int i = 0; i < names.Count; i++) sb.AppendLine(string.Create(inv, $"| {names[i]} | {a.Fit.Coefficients[i]:F4} |"));
+        sb.AppendLine();
+        sb.AppendLine(string.Create(inv, $"Predicted best (`{MixtureFileName}`: classic mode, loss weights 1): the mean of the {c.TopK} lowest-predicted of " +
+                      $"{c.Candidates} Dirichlet candidates around the natural shares; predicted π-loss {a.PredictedBestLoss:F4}, " +
+                      $"against {a.Losses.Min():F4} observed for the best proxy (`{BestObservedFileName}`)."));
+        sb.AppendLine();
+        sb.AppendLine("| domain | natural share | predicted best p | best observed p |");
+        sb.AppendLine("|---|---|---|---|");
+        for (int i = 0; i < design.Domains.Count; i++)
+            sb.AppendLine(string.Create(inv, $"| {design.Domains[i]} | {design.Prior[i]:F3} | {a.PredictedBest[i]:F3} | {observed.Domains[i].SamplingWeight:F3} |"));
+        sb.AppendLine();
+        sb.AppendLine("| proxy | " + string.Join(" | ", design.Domains.Select(d => $"p {d}")) + " | observed π-loss | out-of-fold prediction |");
+        sb.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---|", design.Domains.Count + 2)));
+        for (int r = 0; r < a.Names.Count; r++)
+            sb.AppendLine($"| {a.Names[r]} | " + string.Join(" | ", a.Mixtures[r].Select(x => x.ToString("F3", inv))) +
+                          string.Create(inv, $" | {a.Losses[r]:F4} | {a.OutOfFold[r]:F4} |"));
+        sb.AppendLine();
+        return sb.ToString();
+    }
+
+    private static string Markdown(SweepManifest manifest, RunComparison cmp, int finished, IReadOnlyList<string> plots, MixtureFile mixture,
+                                   string mixtureFile, string? regMix)
     {
         var inv = CultureInfo.InvariantCulture;
         var cfg = manifest.Plan.Config;
@@ -87,7 +181,7 @@ public static class SweepReport
                       $"{significant} of {vs.Comparisons} significantly worse than {vs.Best}" +
                       (vs.Comparisons - significant > 0 ? $"; the other {vs.Comparisons - significant} are within noise of it at this number of seeds." : "."));
         sb.AppendLine();
-        sb.AppendLine($"Its weights are in `{MixtureFileName}` ({mixture.Mode.ToString().ToLowerInvariant()} mode, policy {mixture.Policy}):");
+        sb.AppendLine($"Its weights are in `{mixtureFile}` ({mixture.Mode.ToString().ToLowerInvariant()} mode, policy {mixture.Policy}):");
         sb.AppendLine();
         sb.AppendLine("| domain | importance π | loss weight w | sampling weight p |" + (mixture.Domains.Any(d => d.AveragedSamplingWeight is not null) ? " run-averaged w | run-averaged p |" : ""));
         sb.AppendLine("|---|---|---|---|" + (mixture.Domains.Any(d => d.AveragedSamplingWeight is not null) ? "---|---|" : ""));
@@ -95,6 +189,7 @@ public static class SweepReport
             sb.AppendLine(string.Create(inv, $"| {d.Name} | {d.Importance:F3} | {d.LossWeight:F3} | {d.SamplingWeight:F3} |") +
                           (d.AveragedSamplingWeight is { } ap ? string.Create(inv, $" {d.AveragedLossWeight:F3} | {ap:F3} |") : ""));
         sb.AppendLine();
+        if (regMix is not null) sb.Append(regMix);
         sb.AppendLine("Plots:");
         sb.AppendLine();
         foreach (var p in plots)

@@ -72,6 +72,23 @@ public static class LmRun
     }
 
     /// <summary>
+    /// Each domain's name and training-split size in sequences, as the sampler of a run with this config sees them
+    /// (what the proportional policy's p_i = n_i / Σ n_j reads). A RegMix sweep centres its proxy mixtures on these
+    /// shares; since every domain is packed with the same T, the shares are the same counted in tokens.
+    /// </summary>
+    public static IReadOnlyList<(string Name, long Sequences)> TrainingDomains(LmRunConfig config, string source)
+    {
+        config.Model.Validated(source);
+        var (train, _, _) = config.Data.Source switch
+        {
+            "synthetic" => Synthetic(config, source),
+            "catalog" => Catalog(config, source),
+            _ => throw new UserInputException($"{source}: data.source must be \"synthetic\" or \"catalog\", got \"{config.Data.Source}\"."),
+        };
+        return train.Select(d => (d.Name, d.Count)).ToList();
+    }
+
+    /// <summary>
     /// The planned mixture for the run's token budget at its starting sampling weights (sequences, tokens and epochs
     /// per domain), refused with a clear message when it would break a domain's max_epochs / stop policy /
     /// max_fraction — before any step is taken, instead of silently over-repeating a small domain. Adaptive policies

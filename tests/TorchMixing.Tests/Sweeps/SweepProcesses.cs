@@ -39,12 +39,12 @@ internal static class SweepProcesses
     }
 
     /// <summary>
-    /// The committed tiny sweep with changes for one test: <paramref name="extraSet"/> appended to its common overrides
-    /// (later overrides win), and top-level fields replaced.
+    /// The committed tiny sweep (<paramref name="file"/> under experiments/) with changes for one test:
+    /// <paramref name="extraSet"/> appended to its common overrides (later overrides win), and top-level fields replaced.
     /// </summary>
-    public static string TinySweep(string directory, string[] extraSet, Action<JsonObject>? edit = null)
+    public static string TinySweep(string directory, string[] extraSet, Action<JsonObject>? edit = null, string file = "sweep-tiny.json")
     {
-        var node = JsonNode.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "experiments", "sweep-tiny.json")))!.AsObject();
+        var node = JsonNode.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "experiments", file)))!.AsObject();
         // Paths in a sweep are relative to the working directory; tests run elsewhere, so make the base absolute.
         node["base"] = Path.Combine(RepoPaths.Root, node["base"]!.GetValue<string>());
         var set = node["set"]!.AsArray();
