@@ -33,9 +33,12 @@ public class ConfigFuzzTests : IDisposable
 
     private static string Experiments => System.IO.Path.Combine(RepoPaths.Root, "experiments");
 
-    /// <summary>Configs of one family share their fields (lm-*.json differ mostly in weights.policy), so each field is mutated once per family.</summary>
-    private static string Family(string config) =>
-        new[] { "lm-real", "lm", "linreg", "logreg", "vision" }.First(f => config.StartsWith(f, StringComparison.Ordinal));
+    /// <summary>
+    /// Configs of one family share their fields (lm-*.json differ mostly in weights.policy), so each field is mutated
+    /// once per family. Other files in experiments/ (sweeps, DoReMi recipes) are not run configs: null.
+    /// </summary>
+    private static string? Family(string config) =>
+        new[] { "lm-real", "lm-", "linreg", "logreg", "vision" }.FirstOrDefault(f => config.StartsWith(f, StringComparison.Ordinal))?.TrimEnd('-');
 
     /// <summary>The experiment, shrunk so that a successful run costs well under a second.</summary>
     internal static JsonObject Shrunk(string config)
@@ -202,7 +205,7 @@ public class ConfigFuzzTests : IDisposable
         string cfg = System.IO.Path.Combine(dir, "config.json");
         File.WriteAllText(cfg, Apply(Shrunk(m.Config), m).ToJsonString());
         string run = System.IO.Path.Combine(dir, "run");
-        string[] args = Family(m.Config) switch
+        string[] args = Family(m.Config)! switch
         {
             "lm" or "lm-real" => ["train", "--config", cfg, "--out", run, "--stop-after", "1"],
             var study => ["study", study, "--config", cfg, "--out", run],
