@@ -60,16 +60,19 @@ public static class BenchTrain
             var bareTimes = new List<double>();
             var fullTimes = new List<Split>();
             var vaTimes = new List<Split>();
+            var adoTimes = new List<Split>();
             for (int round = 0; round < 3; round++)
             {
                 matmul = Math.Max(matmul, MatmulRate());
                 bareTimes.AddRange(BareLoop(s, steps));
                 fullTimes.AddRange(Trainer(s, steps, gradStatsEvery: 0));
                 vaTimes.AddRange(Trainer(s, steps, gradStatsEvery: 1));
+                adoTimes.AddRange(Trainer(s, steps, gradStatsEvery: 0, AdoEveryStep()));
             }
             double bare = Median(bareTimes);
             var full = Split.MedianOf(fullTimes);
             var va = Split.MedianOf(vaTimes);
+            var ado = Split.MedianOf(adoTimes);
             double? py = python is null ? null : PyTorch(python, s, steps, nThreads);
             double vaPerMeasurement = va.Total - full.Total;
             rows.Add([s.Label, s.Model.ParameterCount().ToString("N0", Inv), $"{s.Batch}×{s.Model.SequenceLength}",
@@ -79,6 +82,7 @@ public static class BenchTrain
                 (flopsPerStep / (full.Total / 1000) / matmul).ToString("P0", Inv),
                 (vaPerMeasurement / full.Total).ToString("P0", Inv),
                 (vaPerMeasurement / 10 / full.Total).ToString("P1", Inv),
+                ((ado.Total - full.Total) / full.Total).ToString("P1", Inv),
                 py is null ? "n/a" : Ms(py.Value), py is null ? "n/a" : (py.Value / bare).ToString("F2", Inv)]);
             split.Add([s.Label, Ms(full.Data), Ms(full.Forward), Ms(full.Backward), Ms(full.Optimizer), Ms(full.Weighting),
                        ((full.Data + full.Weighting) / full.Total).ToString("P1", Inv)]);
@@ -86,7 +90,7 @@ public static class BenchTrain
         Terminal.Info(string.Create(Inv, $"best fp32 matmul rate over the run: {matmul / 1e9:F1} GFLOP/s; load average now: {LoadAverage()}"));
         Terminal.Table("Training step: full trainer vs bare TorchSharp loop (ms per optimizer step, median over 3 interleaved rounds)",
             ["model", "params", "batch", "bare ms", "trainer ms", "bare/trainer", "trainer tok/s", "MFU bare", "MFU trainer",
-             "VA stats every step", "VA every 10", "PyTorch ms", "PyTorch/bare"], rows);
+             "VA stats every step", "VA every 10", "ADO refit every step", "PyTorch ms", "PyTorch/bare"], rows);
         Terminal.Table("Trainer step split (ms, median per phase)", ["model", "data", "forward", "backward", "optimizer", "weighting", "data+weighting share"], split);
         Terminal.Info("MFU = 3 × forward matmul FLOPs (nanoGPT/PaLM count, attention at full context) per step ÷ step time ÷ matmul rate.");
         if (python is null && !noPython)
@@ -166,7 +170,11 @@ public static class BenchTrain
     }
 
     /// <summary>The real trainer on synthetic domains (static weights; eval and checkpoint only at the end, not timed).</summary>
-    private static List<Split> Trainer(Size s, int steps, int gradStatsEvery)
+    /// <summary>ADO at its most expensive: its power-law curves refitted after every step (its default is every 5).</summary>
+    private static JsonObject AdoEveryStep() =>
+        new() { ["policy"] = "ado", ["ado"] = new JsonObject { ["update_every"] = 1, ["start_step"] = 3, ["ignore_steps"] = 0 } };
+
+    private static List<Split> Trainer(Size s, int steps, int gradStatsEvery, JsonObject? policy = null)
     {
         string dir = Path.Combine(Path.GetTempPath(), "torchmix-bench-" + Guid.NewGuid().ToString("N"));
         try
@@ -190,6 +198,7 @@ public static class BenchTrain
                     BatchSize = s.Batch, TokenBudget = (long)total * s.Batch * s.Model.SequenceLength, EvalEvery = 1_000_000,
                     EvalSequences = 8, CheckpointEvery = 1_000_000, KeepCheckpoints = 1, GradStatsEvery = gradStatsEvery,
                 },
+                Weights = new WeightsConfig { Policy = policy },
             };
             using (var trainer = LmRun.CreateTrainer(cfg, dir, "bench")) trainer.Run(resume: false);
             return StepMetrics.ReadAll(Path.Combine(dir, "metrics.jsonl")).Skip(3).Select(l => l.TimeMs!)
