@@ -93,7 +93,7 @@ public sealed record VisionStudyConfig
         {
             var pc = Policy with { Policy = m };
             WeightPolicyFactory.ValidateFor(pc, DomainSizes.Length, $"{source}: policy");
-            WeightPolicyFactory.Create(pc, $"{source}: methods['{m}']");
+            AllocationRules.Check(Allocation, Mode, WeightPolicyFactory.Create(pc, $"{source}: methods['{m}']"), $"{source}: ");
         }
         return this with { DataDir = dataDir };
     }
