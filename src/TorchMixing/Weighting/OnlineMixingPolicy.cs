@@ -8,10 +8,10 @@ namespace TorchMixing.Weighting;
 ///   ε_t = min(1/K, √(ln K / (K·t))),
 ///   R̂_i ← γ·R̂_i + (1 − γ)·L_i / p_i          (importance-weighted reward, as in ODM),
 ///   p_i = (1 − K·ε_t)·softmax(ε_{t−1}·R̂)_i + ε_t.
-/// ODM draws one domain per batch; our batches mix all domains, so every domain is observed at every update. We
-/// keep ODM's 1/p_i weighting anyway (the baseline users know), where it acts as an exploration bonus for rarely
-/// sampled domains. Sets the sampling weights: in decoupled mode that moves only the gradient variance, in
-/// classic mode it moves the objective — comparing the two is what the run matrix is for.
+/// It is a bandit, as in ODM: it runs on single-domain batches (allocation "single_domain", classic mode; see
+/// <see cref="AllocationRules"/>), so each update observes the loss of the domain drawn, and only that domain's reward
+/// moves — importance-weighted by 1/p_i, which keeps the reward estimate unbiased over the draws. For batches that
+/// hold every domain, the full-information variant is <see cref="HedgePolicy"/> (the same rule without 1/p_i).
 /// </summary>
 public sealed class OnlineMixingPolicy : WeightPolicy
 {
@@ -49,11 +49,7 @@ public sealed class OnlineMixingPolicy : WeightPolicy
             if (!double.IsNaN(loss[i]) && p[i] > 0)
                 _reward[i] = Smoothing * _reward[i] + (1 - Smoothing) * loss[i] / p[i];
         _t++;
-        double eps = Math.Min(1.0 / k, Math.Sqrt(Math.Log(k) / (k * (double)_t)));
-        double max = _reward.Max();
-        var e = _reward.Select(r => Math.Exp(_previousEpsilon * (r - max))).ToArray();
-        double sum = e.Sum();
-        var next = e.Select(v => (1 - k * eps) * v / sum + eps).ToArray();
+        var next = HedgePolicy.ExponentiatedShares(_reward, _previousEpsilon, _t, out double eps);
         _previousEpsilon = eps;
         return (current.WithSamplingWeights(next), $"training loss {PolicyMath.Format(loss)} → rewards {PolicyMath.Format(_reward)}, ε = {eps:G4}");
     }
