@@ -101,7 +101,7 @@ public class TruncatedBpeTests
         Assert.Equal([vocabSize - 1], cut.Encode("<|endoftext|>"));
         int compared = 0;
         long cutTokens = 0, fullTokens = 0;
-        foreach (var text in BundledTexts().Where((_, i) => i % 25 == 0))
+        foreach (var text in RepoPaths.BundledTexts().Where((_, i) => i % 25 == 0))
         {
             var ids = cut.Encode(text);
             Assert.Equal(ReferenceEncode(text, vocabSize), ids);
@@ -120,7 +120,7 @@ public class TruncatedBpeTests
     {
         var cut = TextTokenizer.Create(new TokenizerSpec("gpt2", vocabSize));
         long documents = 0;
-        foreach (var text in BundledTexts())
+        foreach (var text in RepoPaths.BundledTexts())
         {
             var ids = cut.Encode(text);
             Assert.All(ids, id => Assert.InRange(id, 0, vocabSize - 2)); // N − 1 is end-of-text, never inside text here
@@ -140,20 +140,7 @@ public class TruncatedBpeTests
         Assert.Equal("gpt2", cut.Id);
         // First, while the library's fresh instance still recognises the special token (see TextTokenizer.Encode).
         Assert.Equal(library.EncodeToIds("a<|endoftext|>b"), cut.Encode("a<|endoftext|>b"));
-        foreach (var text in BundledTexts().Where((_, i) => i % 5 == 0).Concat(["DON'T won't", "emoji 👍🏽", "  \n\n  ", "x  \r\n"]))
+        foreach (var text in RepoPaths.BundledTexts().Where((_, i) => i % 5 == 0).Concat(["DON'T won't", "emoji 👍🏽", "  \n\n  ", "x  \r\n"]))
             Assert.Equal(library.EncodeToIds(text), cut.Encode(text));
-    }
-
-    internal static IEnumerable<string> BundledTexts()
-    {
-        var catalog = DataCatalog.Load(RepoPaths.Catalog);
-        foreach (var d in catalog.Domains)
-            foreach (var f in SourceFiles.Resolve(d, catalog.BaseDirectory))
-            {
-                using var r = ParquetTextReader.Open(f, d.TextColumn);
-                for (int g = 0; g < r.RowGroupCount; g++)
-                    foreach (var t in r.ReadRowGroup(g))
-                        if (t is not null) yield return t;
-            }
     }
 }

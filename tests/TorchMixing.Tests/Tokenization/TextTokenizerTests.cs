@@ -30,9 +30,8 @@ public class TextTokenizerTests
     {
         var library = name == "gpt2" ? TiktokenTokenizer.CreateForModel("gpt2") : TiktokenTokenizer.CreateForEncoding(name);
         var ours = TextTokenizer.Create(name);
-        var catalog = DataCatalog.Load(RepoPaths.Catalog);
         int documents = 0;
-        foreach (var text in EdgeCases.Concat(BundledTexts(catalog)))
+        foreach (var text in EdgeCases.Concat(RepoPaths.BundledTexts()))
         {
             Assert.Equal(library.EncodeToIds(text), ours.Encode(text));
             documents++;
@@ -73,17 +72,5 @@ public class TextTokenizerTests
         second.Dispose();
         using var again = TextTokenizer.Rent("cl100k_base");
         Assert.Contains(again.Tokenizer, rented);
-    }
-
-    private static IEnumerable<string> BundledTexts(DataCatalog catalog)
-    {
-        foreach (var d in catalog.Domains)
-            foreach (var f in SourceFiles.Resolve(d, catalog.BaseDirectory))
-            {
-                using var r = ParquetTextReader.Open(f, d.TextColumn);
-                for (int g = 0; g < r.RowGroupCount; g++)
-                    foreach (var t in r.ReadRowGroup(g))
-                        if (t is not null) yield return t;
-            }
     }
 }
