@@ -85,13 +85,16 @@ public static class BenchTrain
                 ((ado.Total - full.Total) / full.Total).ToString("P1", Inv),
                 py is null ? "n/a" : Ms(py.Value), py is null ? "n/a" : (py.Value / bare).ToString("F2", Inv)]);
             split.Add([s.Label, Ms(full.Data), Ms(full.Forward), Ms(full.Backward), Ms(full.Optimizer), Ms(full.Weighting),
-                       ((full.Data + full.Weighting) / full.Total).ToString("P1", Inv)]);
+                       ((full.Data + full.Weighting) / full.Total).ToString("P1", Inv),
+                       // ADO's fits run in the weighting phase: its own cost, free of the step-to-step noise of the total.
+                       Ms(ado.Weighting), ((ado.Weighting - full.Weighting) / full.Total).ToString("P2", Inv)]);
         }
         Terminal.Info(string.Create(Inv, $"best fp32 matmul rate over the run: {matmul / 1e9:F1} GFLOP/s; load average now: {LoadAverage()}"));
         Terminal.Table("Training step: full trainer vs bare TorchSharp loop (ms per optimizer step, median over 3 interleaved rounds)",
             ["model", "params", "batch", "bare ms", "trainer ms", "bare/trainer", "trainer tok/s", "MFU bare", "MFU trainer",
              "VA stats every step", "VA every 10", "ADO refit every step", "PyTorch ms", "PyTorch/bare"], rows);
-        Terminal.Table("Trainer step split (ms, median per phase)", ["model", "data", "forward", "backward", "optimizer", "weighting", "data+weighting share"], split);
+        Terminal.Table("Trainer step split (ms, median per phase)", ["model", "data", "forward", "backward", "optimizer", "weighting", "data+weighting share",
+            "ADO weighting (refit every step)", "ADO refit share of a step"], split);
         Terminal.Info("MFU = 3 × forward matmul FLOPs (nanoGPT/PaLM count, attention at full context) per step ÷ step time ÷ matmul rate.");
         if (python is null && !noPython)
             Terminal.Info("PyTorch eager not found; to compare: apt-get install python3-torch libopenblas0-pthread");
