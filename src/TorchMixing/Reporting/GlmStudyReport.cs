@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using TorchMixing.Config;
 using TorchMixing.IO;
-using TorchMixing.Reporting;
 using TorchMixing.Studies;
 
 namespace TorchMixing.Reporting;

@@ -37,11 +37,7 @@ public static class LmRun
         // DoReMi's proxy run needs its reference model, loaded from the reference run folder.
         ReferenceModel? reference = null;
         if (policy is DoReMiProxyPolicy doremi)
-        {
-            if (config.Weights.Mode != GradientMode.Decoupled)
-                throw new UserInputException($"{source}: weights.mode must be \"decoupled\" for policy doremi (its loss weights α_i/π_i make the objective Σ α_i L_i only in decoupled mode).");
             reference = ReferenceModel.Load(doremi.ReferenceRun, config.Model, train.Count, $"{source}: weights.policy.reference_run");
-        }
         LmTrainer trainer;
         try { trainer = new LmTrainer(config, stream, heldOut, policy, runDirectory, source, reference); }
         catch { reference?.Dispose(); throw; }

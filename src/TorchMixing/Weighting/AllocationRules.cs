@@ -3,7 +3,8 @@ namespace TorchMixing.Weighting;
 /// <summary>
 /// Which allocations, gradient modes and policies go together, checked in one place for every trainer. A
 /// single-domain batch leaves every other domain out, which decoupled scaling cannot importance-correct (it divides
-/// by the realised counts); and EXP3 is a bandit, so it needs single-domain batches to have one arm per pull.
+/// by the realised counts); EXP3 is a bandit, so it needs single-domain batches to have one arm per pull; and DoReMi's
+/// loss weights α_i/π_i give its objective Σ α_i L_i only in decoupled mode.
 /// </summary>
 public static class AllocationRules
 {
@@ -16,6 +17,9 @@ public static class AllocationRules
         if (allocation == AllocationKind.SingleDomain && mode == GradientMode.Decoupled)
             throw new UserInputException($"{prefix}allocation \"single_domain\" needs mode \"classic\": a batch from one domain cannot be " +
                                          "importance-corrected for the domains it leaves out.");
+        if (policy is DoReMiProxyPolicy && mode != GradientMode.Decoupled)
+            throw new UserInputException($"{prefix}mode must be \"decoupled\" for policy doremi (its loss weights α_i/π_i make the objective " +
+                                         "Σ α_i L_i only in decoupled mode).");
         if (policy is OnlineMixingPolicy && allocation != AllocationKind.SingleDomain)
             throw new UserInputException($"{prefix}policy \"exp3\" is a bandit and needs allocation \"single_domain\" (one domain per batch) " +
                                          "and mode \"classic\"; for batches that hold every domain use \"hedge\".");
