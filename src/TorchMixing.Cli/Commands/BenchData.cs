@@ -183,7 +183,7 @@ public static class BenchData
     {
         var sw = Stopwatch.StartNew();
         var corpora = TokenCache.OpenAll(cat, forceRebuild: true);
-        long tokens = corpora.Sum(c => c.Meta.TrainTokens + c.Meta.HeldOutTokens);
+        long tokens = corpora.Sum(c => c.Meta.Tokens);
         DrainOneEpoch(corpora, batchSize);
         double seconds = sw.Elapsed.TotalSeconds;
         foreach (var c in corpora) c.Dispose();

@@ -92,7 +92,7 @@ public static class BenchProxy
             var corpora = OpenCorpora(catalogPath, domainNames, v.Tokenizer);
             try
             {
-                bytesPerToken[v.Label] = corpora.Select(c => c.Meta.TextBytes / (double)(c.Meta.TrainTokens + c.Meta.HeldOutTokens)).ToArray();
+                bytesPerToken[v.Label] = corpora.Select(c => c.Meta.TextBytes / (double)(c.Meta.Tokens)).ToArray();
                 if (v.ModelVocab == FullVocab && remap) distinct = DistinctIds(corpora);
             }
             finally { foreach (var c in corpora) c.Dispose(); }
@@ -168,12 +168,12 @@ public static class BenchProxy
         return TokenCache.OpenAll(catalog);
     }
 
-    /// <summary>How many distinct ids the domains' token caches hold (train and held-out).</summary>
+    /// <summary>How many distinct ids the domains' token caches hold (train, validation and test).</summary>
     private static int DistinctIds(IReadOnlyList<DomainCorpus> corpora)
     {
         var seen = new bool[FullVocab];
         foreach (var c in corpora)
-            foreach (var s in new[] { c.Train, c.HeldOut })
+            foreach (var s in new[] { c.Train, c.Validation, c.Test })
             {
                 var window = new int[s.SequenceLength + 1];
                 for (long i = 0; i < s.Count; i++)

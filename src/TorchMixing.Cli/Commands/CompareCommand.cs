@@ -10,19 +10,26 @@ public static class CompareCommand
     {
         var runs = new Argument<string[]>("runs") { Description = "Run folders (each with config.json and metrics.jsonl).", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--out") { Description = "Folder for the comparison plots.", DefaultValueFactory = _ => "compare" };
-        var cmd = new Command("compare", "Compare language-model runs: per-domain held-out loss, π-weighted loss, gradient noise, final weights.")
-            { runs, output };
-        cmd.SetAction(pr => Run(pr.GetValue(runs)!, pr.GetValue(output)!));
+        var split = new Option<string>("--split")
+        {
+            Description = "Which evaluation to compare: test (default; no policy reads it) or validation (what adaptive policies read).",
+            DefaultValueFactory = _ => "test",
+        };
+        split.AcceptOnlyFromAmong("test", "validation");
+        var cmd = new Command("compare", "Compare language-model runs: per-domain test loss, π-weighted loss, gradient noise, final weights.")
+            { runs, output, split };
+        cmd.SetAction(pr => Run(pr.GetValue(runs)!, pr.GetValue(output)!,
+                                pr.GetValue(split) == "validation" ? ComparisonMetric.Validation : ComparisonMetric.Test));
         return cmd;
     }
 
-    private static int Run(string[] runs, string output)
+    private static int Run(string[] runs, string output, ComparisonMetric metric)
     {
         var dirs = runs.Where(Directory.Exists).Where(d => File.Exists(Path.Combine(d, "metrics.jsonl"))).ToList();
         var missing = runs.Where(r => !Directory.Exists(r)).ToList();
         if (missing.Count > 0) throw new UserInputException($"{missing[0]}: run folder not found.");
         if (dirs.Count == 0) throw new UserInputException($"{runs[0]}: no run folders (with metrics.jsonl) among the arguments.");
-        var cmp = RunComparison.Build(dirs);
+        var cmp = RunComparison.Build(dirs, metric);
         Terminal.Table($"{dirs.Count} run(s), {cmp.Rows.Count} configuration(s); {cmp.Metric.Label} loss = mean ± Student-t 95% CI over seeds",
             cmp.Headers, cmp.TableRows());
         Terminal.Info($"Best by {cmp.Metric.Label} π-loss: {cmp.VersusBest.Best}; {cmp.VersusBest.Method}.");

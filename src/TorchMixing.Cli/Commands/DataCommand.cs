@@ -91,19 +91,25 @@ public static class DataCommand
     {
         static string N(long x) => x.ToString("N0", CultureInfo.InvariantCulture);
         static string Mb(long x) => (x / 1e6).ToString("F2", CultureInfo.InvariantCulture);
-        var rows = corpora.Select(c => (IReadOnlyList<string>)
+        static string F(double x) => x.ToString("F3", CultureInfo.InvariantCulture);
+        var unigram = corpora.Select(UnigramBaseline.Of).ToList();
+        var rows = corpora.Select((c, i) => (IReadOnlyList<string>)
         [
-            c.Name, c.Meta.Files.ToString(CultureInfo.InvariantCulture), N(c.Meta.TrainDocuments + c.Meta.HeldOutDocuments),
-            N(c.Meta.HeldOutDocuments), N(c.Meta.NullRows), N(c.Meta.EmptyRows), N(c.Meta.TrainTokens + c.Meta.HeldOutTokens),
-            Mb(c.Meta.SourceBytes), Mb(c.Meta.TextBytes), N(c.Train.Count), N(c.HeldOut.Count), c.FromCache ? "cached" : "built",
+            c.Name, c.Meta.Files.ToString(CultureInfo.InvariantCulture), N(c.Meta.Documents),
+            N(c.Meta.ValidationDocuments), N(c.Meta.TestDocuments), N(c.Meta.NullRows), N(c.Meta.EmptyRows), N(c.Meta.Tokens),
+            Mb(c.Meta.SourceBytes), Mb(c.Meta.TextBytes), N(c.Train.Count), N(c.Validation.Count), N(c.Test.Count),
+            F(unigram[i].TrainEntropy), F(unigram[i].TestCrossEntropy), c.FromCache ? "cached" : "built",
         ]).ToList();
         rows.Add(["total", corpora.Sum(c => c.Meta.Files).ToString(CultureInfo.InvariantCulture),
-            N(corpora.Sum(c => c.Meta.TrainDocuments + c.Meta.HeldOutDocuments)), N(corpora.Sum(c => c.Meta.HeldOutDocuments)),
-            N(corpora.Sum(c => c.Meta.NullRows)), N(corpora.Sum(c => c.Meta.EmptyRows)), N(corpora.Sum(c => c.Meta.TrainTokens + c.Meta.HeldOutTokens)),
+            N(corpora.Sum(c => c.Meta.Documents)), N(corpora.Sum(c => c.Meta.ValidationDocuments)), N(corpora.Sum(c => c.Meta.TestDocuments)),
+            N(corpora.Sum(c => c.Meta.NullRows)), N(corpora.Sum(c => c.Meta.EmptyRows)), N(corpora.Sum(c => c.Meta.Tokens)),
             Mb(corpora.Sum(c => c.Meta.SourceBytes)), Mb(corpora.Sum(c => c.Meta.TextBytes)),
-            N(corpora.Sum(c => c.Train.Count)), N(corpora.Sum(c => c.HeldOut.Count)), ""]);
-        Terminal.Table($"{catalog.Source}: tokenizer {catalog.Tokenizer}, T = {catalog.SequenceLength}, held-out {catalog.HeldOutFraction:P0} of documents",
-            ["domain", "files", "documents", "held-out docs", "null rows", "empty rows", "tokens", "parquet MB", "text MB", "train seqs", "held-out seqs", "cache"], rows);
+            N(corpora.Sum(c => c.Train.Count)), N(corpora.Sum(c => c.Validation.Count)), N(corpora.Sum(c => c.Test.Count)), "", "", ""]);
+        Terminal.Table($"{catalog.Source}: tokenizer {catalog.Tokenizer}, T = {catalog.SequenceLength}, validation {catalog.ValidationFraction:P0} " +
+                       $"and test {catalog.TestFraction:P0} of documents; unigram = entropy of the train split's token frequencies and a " +
+                       "unigram model's test loss (nats per token: the floor a language model must beat)",
+            ["domain", "files", "documents", "val docs", "test docs", "null rows", "empty rows", "tokens", "parquet MB", "text MB",
+             "train seqs", "val seqs", "test seqs", "unigram H", "unigram test", "cache"], rows);
     }
 
     private static void PrintPlan(DataCatalog catalog, IReadOnlyList<DomainCorpus> corpora, long budget, string? weightText, WeightUnit unit)

@@ -32,5 +32,8 @@ public sealed class CachedDomainSequences : IDomainSequences, IDisposable
         _file.Read(index * w, destination[..w]);
     }
 
+    /// <summary>Copies raw tokens [start, start + destination.Length) of the file, ignoring the sequence windows.</summary>
+    public void CopyTokens(long start, Span<int> destination) => _file.Read(start, destination);
+
     public void Dispose() => _file.Dispose();
 }

@@ -4,8 +4,8 @@ using TorchMixing.Tokenization;
 namespace TorchMixing.Data;
 
 /// <summary>
-/// The data section of an experiment: domains (name → Parquet sources), tokenizer, sequence length, held-out
-/// fraction and token-cache folder. Loaded with <see cref="ConfigLoader"/> (snake_case JSON, unknown fields
+/// The data section of an experiment: domains (name → Parquet sources), tokenizer, sequence length, the validation
+/// and test shares of each domain's documents, and the token-cache folder. Loaded with <see cref="ConfigLoader"/> (snake_case JSON, unknown fields
 /// rejected, <c>--set</c> overrides); relative paths are resolved against <see cref="BaseDirectory"/>.
 /// </summary>
 public sealed record DataCatalog
@@ -21,8 +21,19 @@ public sealed record DataCatalog
     /// <summary>T: input positions per packed sequence (each sequence stores T + 1 tokens).</summary>
     public int SequenceLength { get; init; } = 128;
 
-    /// <summary>Share of each domain's documents held out for per-domain evaluation (by document hash).</summary>
-    public double HeldOutFraction { get; init; } = 0.05;
+    /// <summary>Share of each domain's documents (by document hash) in its validation split: what adaptive policies
+    /// read while training.</summary>
+    public double ValidationFraction { get; init; } = 0.05;
+
+    /// <summary>Share of each domain's documents (by document hash) in its test split: read only to report results.</summary>
+    public double TestFraction { get; init; } = 0.05;
+
+    /// <summary>The single held-out split of earlier versions; refused with a pointer to the two fields that replaced it.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public double? HeldOutFraction { get; init; }
+
+    [System.Text.Json.Serialization.JsonIgnore]
+    public DocumentSplit Split => new(ValidationFraction, TestFraction);
 
     /// <summary>Token-cache folder; null = <c>.cache/tokens</c> next to the catalog (git-ignored under data/).</summary>
     public string? CacheDir { get; init; }
@@ -55,8 +66,10 @@ public sealed record DataCatalog
         if (Domains.Count == 0) throw new UserInputException($"{Source}: 'domains' is empty; list at least one domain.");
         TextTokenizer.Validate(Tokenizer, Source);
         if (SequenceLength < 1) throw new UserInputException($"{Source}: sequence_length must be at least 1, got {SequenceLength}.");
-        if (!(HeldOutFraction >= 0 && HeldOutFraction < 1))
-            throw new UserInputException($"{Source}: held_out_fraction must be in [0, 1), got {HeldOutFraction}.");
+        if (HeldOutFraction is not null)
+            throw new UserInputException($"{Source}: held_out_fraction was split into validation_fraction (read by adaptive policies while " +
+                                         "training) and test_fraction (read only for reports); replace it with those two.");
+        Split.Validate(Source);
         var seen = new HashSet<string>();
         foreach (var d in Domains)
         {

@@ -1,14 +1,22 @@
 namespace TorchMixing.Data;
 
-/// <summary>One domain after tokenization: its training and held-out sequences (memory-mapped) and its counts.</summary>
+/// <summary>One domain after tokenization: its train, validation and test sequences (memory-mapped) and its counts.</summary>
 public sealed class DomainCorpus(DomainSource source, TokenCacheMeta meta, CachedDomainSequences train,
-    CachedDomainSequences heldOut, bool fromCache, string cacheFolder) : IDisposable
+    CachedDomainSequences validation, CachedDomainSequences test, bool fromCache, string cacheFolder) : IDisposable
 {
     public DomainSource Source { get; } = source;
     public string Name => Source.Name;
     public TokenCacheMeta Meta { get; } = meta;
     public CachedDomainSequences Train { get; } = train;
-    public CachedDomainSequences HeldOut { get; } = heldOut;
+    public CachedDomainSequences Validation { get; } = validation;
+    public CachedDomainSequences Test { get; } = test;
+
+    public CachedDomainSequences this[DataSplit split] => split switch
+    {
+        DataSplit.Train => Train,
+        DataSplit.Validation => Validation,
+        _ => Test,
+    };
 
     /// <summary>True when the tokens came from an existing cache (no tokenization this run).</summary>
     public bool FromCache { get; } = fromCache;
@@ -18,6 +26,7 @@ public sealed class DomainCorpus(DomainSource source, TokenCacheMeta meta, Cache
     public void Dispose()
     {
         Train.Dispose();
-        HeldOut.Dispose();
+        Validation.Dispose();
+        Test.Dispose();
     }
 }

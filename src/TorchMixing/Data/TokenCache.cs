@@ -13,9 +13,9 @@ using TorchMixing.Tokenization;
 namespace TorchMixing.Data;
 
 /// <summary>
-/// Tokenizes a domain once and keeps the result as flat token files (nanoGPT's train.bin/val.bin) plus document
-/// offsets, in a folder named by a fingerprint of everything the tokens depend on: the source files (path, size,
-/// modification time), text column, tokenizer and held-out fraction. Change any of them and the fingerprint — so
+/// Tokenizes a domain once and keeps the result as flat token files (nanoGPT's train.bin/val.bin, plus test.bin) with
+/// document offsets, in a folder named by a fingerprint of everything the tokens depend on: the source files (path,
+/// size, modification time), text column, tokenizer and the validation and test shares. Change any of them and the fingerprint — so
 /// the folder — changes; stale folders of the domain are removed after a successful build. The folder is built
 /// under a temporary name and renamed into place, so an interrupted build never leaves a half-written cache.
 /// <para>Pipeline: one thread reads Parquet row groups and cuts them into chunks of documents, all cores tokenize
@@ -40,7 +40,7 @@ public static class TokenCache
     private static DomainCorpus Open(DataCatalog catalog, DomainSource domain, TextTokenizer tokenizer, bool forceRebuild, TaskScheduler tokenizing)
     {
         var files = SourceFiles.Resolve(domain, catalog.BaseDirectory);
-        string fp = Fingerprint(domain, files, tokenizer.Id, catalog.HeldOutFraction);
+        string fp = Fingerprint(domain, files, tokenizer.Id, catalog.Split);
         // A cut vocabulary caches in a subfolder named by its id, so caches of several vocabulary sizes live side by
         // side (a proxy sweep switches between them) instead of each build removing the others as stale.
         string root = tokenizer.Id == tokenizer.Name ? catalog.ResolvedCacheDir : Path.Combine(catalog.ResolvedCacheDir, tokenizer.Id);
@@ -59,7 +59,7 @@ public static class TokenCache
             {
                 AtomicFile.WriteDirectory(folder, tmp =>
                 {
-                    var built = Build(domain, files, tokenizer, catalog.HeldOutFraction, fp, tmp, tokenizing);
+                    var built = Build(domain, files, tokenizer, catalog.Split, fp, tmp, tokenizing);
                     meta = built with { Checksums = TokenFileNames.ToDictionary(f => f, f => Sha256(Path.Combine(tmp, f))) };
                     File.WriteAllText(Path.Combine(tmp, "meta.json"), ConfigLoader.Serialize(meta));
                 });
@@ -71,9 +71,9 @@ public static class TokenCache
             }
             RemoveStale(root, domain.Name, folder);
         }
-        var train = new CachedDomainSequences(domain.Name, new TokenFile(Path.Combine(folder, "train.bin"), meta!.TokenBytes), catalog.SequenceLength);
-        var held = new CachedDomainSequences(domain.Name, new TokenFile(Path.Combine(folder, "val.bin"), meta.TokenBytes), catalog.SequenceLength);
-        return new DomainCorpus(domain, meta, train, held, fromCache, folder);
+        CachedDomainSequences Part(DataSplit split) =>
+            new(domain.Name, new TokenFile(Path.Combine(folder, FileStem(split) + ".bin"), meta!.TokenBytes), catalog.SequenceLength);
+        return new DomainCorpus(domain, meta!, Part(DataSplit.Train), Part(DataSplit.Validation), Part(DataSplit.Test), fromCache, folder);
     }
 
     /// <summary>
@@ -117,31 +117,23 @@ public static class TokenCache
     private static TaskScheduler TokenizingScheduler(int workers) =>
         new ConcurrentExclusiveSchedulerPair(TaskScheduler.Default, Math.Max(1, workers)).ConcurrentScheduler;
 
-    /// <summary>
-    /// Held-out membership by a hash of the document's text: deterministic, independent of file order and thread
-    /// count, and exact duplicates always land on the same side (no train/eval leakage through copies).
-    /// </summary>
-    public static bool IsHeldOut(string document, double fraction) => IsHeldOut(document.AsSpan(), fraction);
-
-    /// <inheritdoc cref="IsHeldOut(string, double)"/>
-    public static bool IsHeldOut(ReadOnlySpan<char> document, double fraction)
+    /// <summary>The file stem of a split's tokens in a cache folder (<c>train</c>, <c>val</c>, <c>test</c>, nanoGPT's names).</summary>
+    public static string FileStem(DataSplit split) => split switch
     {
-        if (fraction <= 0) return false;
-        ulong h = 0xCBF29CE484222325UL;
-        foreach (char c in document) { h ^= c; h *= 0x100000001B3UL; }
-        h ^= h >> 33; h *= 0xFF51AFD7ED558CCDUL; h ^= h >> 33; // finalise so the low digits are well mixed
-        return h % 1_000_000UL < (ulong)Math.Round(fraction * 1_000_000);
-    }
+        DataSplit.Train => "train",
+        DataSplit.Validation => "val",
+        _ => "test",
+    };
 
     /// <summary>
     /// Hash of what the tokens depend on. <paramref name="tokenizer"/> is <see cref="TextTokenizer.Id"/>, which carries a
     /// cut vocabulary's size: caches of different sizes never collide, and changing the size rebuilds.
     /// </summary>
-    internal static string Fingerprint(DomainSource domain, IReadOnlyList<string> files, string tokenizer, double heldOut)
+    internal static string Fingerprint(DomainSource domain, IReadOnlyList<string> files, string tokenizer, DocumentSplit split)
     {
         var sb = new StringBuilder();
         sb.AppendLine(TokenCacheMeta.CurrentFormat).AppendLine(domain.Name).AppendLine(domain.TextColumn).AppendLine(tokenizer)
-          .AppendLine(heldOut.ToString("R", CultureInfo.InvariantCulture));
+          .AppendLine(split.Validation.ToString("R", CultureInfo.InvariantCulture)).AppendLine(split.Test.ToString("R", CultureInfo.InvariantCulture));
         foreach (var f in files)
         {
             var info = new FileInfo(f);
@@ -165,7 +157,8 @@ public static class TokenCache
     /// <summary>Where a rebuilt cache is announced (a verification failure is recovered from, but said).</summary>
     public static Action<string>? Warn { get; set; } = m => Console.Error.WriteLine("warning: " + m);
 
-    private static readonly string[] TokenFileNames = ["train.bin", "train.idx", "val.bin", "val.idx"];
+    private static readonly string[] TokenFileNames =
+        [.. Enum.GetValues<DataSplit>().SelectMany(s => new[] { FileStem(s) + ".bin", FileStem(s) + ".idx" })];
 
     /// <summary>
     /// Checks the token files against the SHA-256 recorded when the cache was built. Every reopen pays one sequential
@@ -221,18 +214,19 @@ public static class TokenCache
         public readonly RowGroupText Docs = docs;
         public readonly int Start = start, Count = count;
         public readonly IReadOnlyList<int>?[] Ids = new IReadOnlyList<int>?[count];
-        public readonly bool[] IsHeld = new bool[count];
+        public readonly DataSplit[] Split = new DataSplit[count];
         public long TextBytes;
         public Task Done = Task.CompletedTask;
     }
 
     private static TokenCacheMeta Build(DomainSource domain, IReadOnlyList<string> files, TextTokenizer tokenizer,
-        double heldOut, string fingerprint, string folder, TaskScheduler tokenizing)
+        DocumentSplit split, string fingerprint, string folder, TaskScheduler tokenizing)
     {
         var started = DateTime.UtcNow;
         int tokenBytes = tokenizer.VocabSize <= 65536 ? 2 : 4;
-        using var train = new TokenWriter(Path.Combine(folder, "train"), tokenBytes);
-        using var held = new TokenWriter(Path.Combine(folder, "val"), tokenBytes);
+        using var train = new TokenWriter(Path.Combine(folder, FileStem(DataSplit.Train)), tokenBytes);
+        using var validation = new TokenWriter(Path.Combine(folder, FileStem(DataSplit.Validation)), tokenBytes);
+        using var test = new TokenWriter(Path.Combine(folder, FileStem(DataSplit.Test)), tokenBytes);
         long rows = 0, nulls = 0, empties = 0, textBytes = 0;
 
         // Reader thread → tokenizing workers → this thread writing, with no barrier between row groups: the reader
@@ -253,7 +247,7 @@ public static class TokenCache
                     for (int g = 0; g < r.RowGroupCount; g++)
                         foreach (var chunk in Chunks(r.ReadRowGroupText(g)))
                         {
-                            chunk.Done = Task.Factory.StartNew(() => Tokenize(chunk, tokenizer.Spec, heldOut), stop.Token,
+                            chunk.Done = Task.Factory.StartNew(() => Tokenize(chunk, tokenizer.Spec, split), stop.Token,
                                                                TaskCreationOptions.None, tokenizing);
                             inFlight.Add(chunk, stop.Token);
                         }
@@ -275,7 +269,8 @@ public static class TokenCache
                 {
                     if (chunk.Docs.IsNull[chunk.Start + i]) { nulls++; continue; }
                     if (chunk.Ids[i] is not { } ids) { empties++; continue; }
-                    (chunk.IsHeld[i] ? held : train).AppendDocument(ids, tokenizer.EndOfText);
+                    (chunk.Split[i] switch { DataSplit.Validation => validation, DataSplit.Test => test, _ => train })
+                        .AppendDocument(ids, tokenizer.EndOfText);
                 }
             }
         }
@@ -288,18 +283,20 @@ public static class TokenCache
         }
         readError?.Throw();
 
-        if (train.Documents + held.Documents == 0)
+        if (train.Documents + validation.Documents + test.Documents == 0)
             throw new UserInputException(
                 $"domain '{domain.Name}': no documents in column '{domain.TextColumn}' of {files.Count} file(s) ({rows} rows: {nulls} null, {empties} empty).");
         train.Complete();
-        held.Complete();
+        validation.Complete();
+        test.Complete();
         var meta = new TokenCacheMeta
         {
             Fingerprint = fingerprint, Domain = domain.Name, Tokenizer = tokenizer.Id, TokenBytes = tokenBytes,
-            EndOfText = tokenizer.EndOfText, HeldOutFraction = heldOut, Files = files.Count,
+            EndOfText = tokenizer.EndOfText, ValidationFraction = split.Validation, TestFraction = split.Test, Files = files.Count,
             SourceBytes = files.Sum(f => new FileInfo(f).Length), TextBytes = textBytes, Rows = rows, NullRows = nulls,
-            EmptyRows = empties, TrainDocuments = train.Documents, HeldOutDocuments = held.Documents,
-            TrainTokens = train.Tokens, HeldOutTokens = held.Tokens, TokenizeSeconds = (DateTime.UtcNow - started).TotalSeconds,
+            EmptyRows = empties, TrainDocuments = train.Documents, ValidationDocuments = validation.Documents,
+            TestDocuments = test.Documents, TrainTokens = train.Tokens, ValidationTokens = validation.Tokens, TestTokens = test.Tokens,
+            TokenizeSeconds = (DateTime.UtcNow - started).TotalSeconds,
         };
         File.WriteAllText(Path.Combine(folder, "meta.json"), ConfigLoader.Serialize(meta));
         return meta;
@@ -322,7 +319,7 @@ public static class TokenCache
         }
     }
 
-    private static void Tokenize(Chunk chunk, TokenizerSpec tokenizerSpec, double heldOut)
+    private static void Tokenize(Chunk chunk, TokenizerSpec tokenizerSpec, DocumentSplit split)
     {
         // A tokenizer of our own for the chunk (TextTokenizer explains why sharing one does not scale).
         using var lease = TextTokenizer.Rent(tokenizerSpec);
@@ -333,7 +330,7 @@ public static class TokenCache
             var d = chunk.Docs.Values[chunk.Start + i].Span;
             if (d.IsWhiteSpace()) continue; // null rows are empty slices too
             chunk.Ids[i] = tokenizer.Encode(d);
-            chunk.IsHeld[i] = IsHeldOut(d, heldOut);
+            chunk.Split[i] = split.Of(d);
             bytes += Encoding.UTF8.GetByteCount(d);
         }
         chunk.TextBytes = bytes;

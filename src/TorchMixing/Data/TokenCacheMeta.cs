@@ -6,7 +6,7 @@ namespace TorchMixing.Data;
 /// </summary>
 public sealed record TokenCacheMeta
 {
-    public const string CurrentFormat = "torchmix.token-cache/1";
+    public const string CurrentFormat = "torchmix.token-cache/2";
 
     public string Format { get; init; } = CurrentFormat;
     public string Fingerprint { get; init; } = "";
@@ -14,7 +14,8 @@ public sealed record TokenCacheMeta
     public string Tokenizer { get; init; } = "";
     public int TokenBytes { get; init; }
     public int EndOfText { get; init; }
-    public double HeldOutFraction { get; init; }
+    public double ValidationFraction { get; init; }
+    public double TestFraction { get; init; }
     public int Files { get; init; }
     public long SourceBytes { get; init; }
     public long TextBytes { get; init; }
@@ -22,11 +23,16 @@ public sealed record TokenCacheMeta
     public long NullRows { get; init; }
     public long EmptyRows { get; init; }
     public long TrainDocuments { get; init; }
-    public long HeldOutDocuments { get; init; }
+    public long ValidationDocuments { get; init; }
+    public long TestDocuments { get; init; }
     public long TrainTokens { get; init; }
-    public long HeldOutTokens { get; init; }
+    public long ValidationTokens { get; init; }
+    public long TestTokens { get; init; }
+
+    [System.Text.Json.Serialization.JsonIgnore] public long Documents => TrainDocuments + ValidationDocuments + TestDocuments;
+    [System.Text.Json.Serialization.JsonIgnore] public long Tokens => TrainTokens + ValidationTokens + TestTokens;
     public double TokenizeSeconds { get; init; }
 
-    /// <summary>SHA-256 of each token file (train.bin, train.idx, val.bin, val.idx), checked when the cache is reopened.</summary>
+    /// <summary>SHA-256 of each token file (train, validation and test .bin/.idx), checked when the cache is reopened.</summary>
     public Dictionary<string, string>? Checksums { get; init; }
 }

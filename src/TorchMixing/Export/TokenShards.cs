@@ -43,10 +43,10 @@ public static class TokenShards
             string[] splits = ["train", "valid"];
             for (int s = 0; s < 2; s++)
             {
-                using var documents = CachedDocuments.Open(c.CacheFolder, s == 0 ? "train" : "val", c.Meta.TokenBytes);
+                using var documents = CachedDocuments.Open(c.CacheFolder, TokenCache.FileStem(s == 0 ? DataSplit.Train : DataSplit.Validation), c.Meta.TokenBytes);
                 docs[s] = documents.Count;
                 tokens[s] = documents.TokenCount;
-                if (documents.Count == 0 && s == 1) continue; // no held-out document: no valid files
+                if (documents.Count == 0 && s == 1) continue; // no validation document: no valid files
                 prefixes[s] = Path.Combine(dir, RelativeMegatronPrefix(c.Name, splits[s]));
                 MegatronIndexedDataset.Write(prefixes[s]!, documents, vocabSize);
                 olmo[s] = Path.Combine(dir, RelativeOlmoPath(c.Name, splits[s]));

@@ -12,8 +12,13 @@ public sealed record ComparisonMetric(
     Func<StepMetrics, double[]?> DomainLoss, Func<StepMetrics, double?> PiLoss,
     string DomainLossKey, string PiLossKey, string Label, string ShortLabel)
 {
-    /// <summary>The held-out sequences the trainer evaluates today (metrics.jsonl: val_loss, val_pi_loss).</summary>
-    public static ComparisonMetric HeldOut { get; } = new(l => l.ValLoss, l => l.ValPiLoss, "val_loss", "val_pi_loss", "held-out", "val");
+    /// <summary>The validation split (metrics.jsonl: val_loss, val_pi_loss): adaptive policies read it while training,
+    /// so ranking by it favours them; kept for runs logged before the test split existed.</summary>
+    public static ComparisonMetric Validation { get; } = new(l => l.ValLoss, l => l.ValPiLoss, "val_loss", "val_pi_loss", "validation", "val");
+
+    /// <summary>The test split (metrics.jsonl: test_loss, test_pi_loss): nothing that steers training reads it, so this
+    /// is what comparisons rank by.</summary>
+    public static ComparisonMetric Test { get; } = new(l => l.TestLoss, l => l.TestPiLoss, "test_loss", "test_pi_loss", "test", "test");
 
     /// <summary>The last line of <paramref name="run"/> that carries this evaluation (null before its first).</summary>
     public StepMetrics? Last(RunMetrics run) => run.Lines.LastOrDefault(l => DomainLoss(l) is not null && PiLoss(l) is not null);

@@ -5,7 +5,7 @@ namespace TorchMixing.Reporting;
 
 /// <summary>
 /// Side-by-side view of a run matrix (`torchmix compare runs/*`): runs that share a config name are seeds of one
-/// configuration; each row shows mean ± Student-t 95% CI across seeds of the final per-domain held-out loss and the
+/// configuration; each row shows mean ± Student-t 95% CI across seeds of the final per-domain test loss (or validation loss, when asked) and the
 /// π-weighted loss, the gradient-noise figure, the final weights, and the π-loss paired against the best
 /// configuration's on shared seeds (<see cref="BestVersusRest"/>: paired t-test, Holm–Bonferroni over the table).
 /// </summary>
@@ -32,9 +32,13 @@ public sealed class RunComparison
 
     public static RunComparison Build(IEnumerable<string> runDirectories, ComparisonMetric? metric = null)
     {
-        metric ??= ComparisonMetric.HeldOut;
-        var runs = runDirectories.Select(RunMetrics.Load).Where(r => metric.Last(r) is not null).ToList();
-        if (runs.Count == 0) throw new UserInputException("compare: none of the given folders holds a run with an evaluation yet.");
+        metric ??= ComparisonMetric.Test;
+        var loaded = runDirectories.Select(RunMetrics.Load).ToList();
+        var runs = loaded.Where(r => metric.Last(r) is not null).ToList();
+        if (runs.Count == 0)
+            throw new UserInputException(metric == ComparisonMetric.Test && loaded.Any(r => r.LastEvaluation is not null)
+                ? "compare: the runs hold validation figures but no test_loss (logged before the test split existed); rerun them, or compare them with --split validation."
+                : $"compare: none of the given folders holds a run with a {metric.Label} evaluation yet.");
         var domains = runs[0].Domains;
         foreach (var r in runs)
             if (!r.Domains.SequenceEqual(domains))
@@ -83,7 +87,7 @@ public sealed class RunComparison
             var piw = r.Importance.Select((p, i) => p * r.LossWeights[i]).ToArray();
             double sum = piw.Sum();
             var vs = VersusBest.Others.FirstOrDefault(o => o.Config == r.Name);
-            yield return [r.Name, r.Seeds.ToString(inv), r.Mode, .. r.ValLoss.Select(c => Fmt(c)), Fmt(r.PiLoss),
+            yield return [r.Name, r.Seeds.ToString(inv), r.Mode, .. r.DomainLoss.Select(c => Fmt(c)), Fmt(r.PiLoss),
                           vs is null ? "best" : Fmt(vs.Difference), vs is null || !vs.Testable ? "–" : vs.HolmPValue.ToString("F3", inv),
                           vs is null ? "–" : vs.Verdict,
                           r.GradientNoise.N == 0 ? "–" : r.GradientNoise.ToString(),
@@ -95,7 +99,7 @@ public sealed class RunComparison
     private static string Fmt(MeanCi c) => c.N > 1 ? string.Create(CultureInfo.InvariantCulture, $"{c.Mean:F4} ± {c.HalfWidth:F4}")
                                                    : c.Mean.ToString("F4", CultureInfo.InvariantCulture);
 
-    /// <summary>Writes compare_pi_loss.png (held-out π-loss vs tokens, band = 95% CI over seeds) and per-domain bars.</summary>
+    /// <summary>Writes compare_pi_loss.png (test π-loss vs tokens, band = 95% CI over seeds) and per-domain bars.</summary>
     public IReadOnlyList<string> WritePlots(string directory)
     {
         var written = new List<string>();
@@ -117,7 +121,7 @@ public sealed class RunComparison
         {
             string bars = Path.Combine(directory, $"compare_val_{Sanitize(Domains[i])}.png");
             HorizontalBars(bars, $"Final {Metric.Label} loss on {Domains[i]} (t 95% CI over seeds)", "loss",
-                Rows.Select(r => r.Name).ToList(), Rows.Select(r => r.ValLoss[i]).ToList());
+                Rows.Select(r => r.Name).ToList(), Rows.Select(r => r.DomainLoss[i]).ToList());
             written.Add(bars);
         }
         return written;
@@ -153,5 +157,5 @@ public sealed class RunComparison
 }
 
 /// <summary>One configuration of the matrix, aggregated over its seeds.</summary>
-public sealed record ComparisonRow(string Name, int Seeds, string Mode, MeanCi[] ValLoss, MeanCi PiLoss, MeanCi GradientNoise,
+public sealed record ComparisonRow(string Name, int Seeds, string Mode, MeanCi[] DomainLoss, MeanCi PiLoss, MeanCi GradientNoise,
                                    double[] SamplingWeights, double[] LossWeights, double[] Importance);

@@ -6,7 +6,7 @@ using TorchMixing.Training;
 namespace TorchMixing.Reporting;
 
 /// <summary>
-/// The plots and summary.md of one language-model run folder: per-domain train and held-out loss, the weights
+/// The plots and summary.md of one language-model run folder: per-domain train, validation and test loss, the weights
 /// over time (every change the policy made) and the realized per-domain share of sequences.
 /// </summary>
 public static class RunReport
@@ -22,7 +22,7 @@ public static class RunReport
         var val = Enumerable.Range(0, k).Select(i => Series(run, l => l.ValLoss, i, run.Domains[i])).ToList();
         var (px, py) = run.Series(l => l.ValPiLoss);
         val.Add(new PlotSeries("π-weighted", px, py));
-        LinePlot.Save(P("val_loss.png"), $"{run.Name}: held-out loss per domain", "tokens", "loss", val);
+        LinePlot.Save(P("val_loss.png"), $"{run.Name}: validation loss per domain", "tokens", "loss", val);
         LinePlot.Save(P("weights.png"), $"{run.Name}: sampling weights p (solid) and normalised π·w (loss weights)", "tokens", "weight",
             Enumerable.Range(0, k).Select(i => Series(run, l => l.SamplingWeights, i, $"p {run.Domains[i]}"))
                 .Concat(Enumerable.Range(0, k).Select(i => LossShare(run, i))));
@@ -70,14 +70,19 @@ public static class RunReport
         var times = run.MeanTimes();
         if (times.Count > 0)
             sb.AppendLine("Mean ms per step: " + string.Join(", ", times.Select(t => string.Create(inv, $"{t.Key} {t.Value:F1}")))).AppendLine();
-        sb.AppendLine("| domain | held-out loss | perplexity | final p | final w | mean v̂² |").AppendLine("|---|---|---|---|---|---|");
+        // Test is what the run is judged by; validation is what its policy could see (the two differ only by sampling
+        // noise unless something overfit the validation split).
+        var test = ComparisonMetric.Test.Last(run);
+        sb.AppendLine("| domain | test loss | test perplexity | validation loss | final p | final w | mean v̂² |").AppendLine("|---|---|---|---|---|---|---|");
         var vl = eval?.ValLoss ?? [];
+        var tl = test?.TestLoss ?? [];
         var p = last.SamplingWeights;
         var w = last.LossWeights;
         var v2 = run.MeanGradientSpreadSquare();
         for (int i = 0; i < run.Domains.Length; i++)
-            sb.AppendLine(string.Create(inv, $"| {run.Domains[i]} | {Get(vl, i):F4} | {Math.Exp(Get(vl, i)):F2} | {Get(p, i):F3} | {Get(w, i):F3} | {Get(v2, i):G3} |"));
-        if (eval?.ValPiLoss is { } pl) sb.AppendLine().AppendLine(string.Create(inv, $"π-weighted held-out loss: **{pl:F4}**."));
+            sb.AppendLine(string.Create(inv, $"| {run.Domains[i]} | {Get(tl, i):F4} | {Math.Exp(Get(tl, i)):F2} | {Get(vl, i):F4} | {Get(p, i):F3} | {Get(w, i):F3} | {Get(v2, i):G3} |"));
+        if (test?.TestPiLoss is { } tp) sb.AppendLine().AppendLine(string.Create(inv, $"π-weighted test loss: **{tp:F4}**."));
+        if (eval?.ValPiLoss is { } pl) sb.AppendLine().AppendLine(string.Create(inv, $"π-weighted validation loss: {pl:F4}."));
         int changes = run.Lines.Count(l => l.WeightsChanged);
         sb.AppendLine().AppendLine($"Weight changes logged: {changes}. Plots: train_loss.png, val_loss.png, weights.png, shares.png.");
         return sb.ToString();

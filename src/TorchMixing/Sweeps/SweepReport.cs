@@ -168,7 +168,7 @@ public static class SweepReport
         {
             var o = vs.Others.FirstOrDefault(x => x.Config == r.Name);
             var cells = new List<string> { r.Name == vs.Best ? $"**{r.Name}**" : r.Name, r.Seeds.ToString(inv), r.Mode };
-            cells.AddRange(r.ValLoss.Select(Fmt));
+            cells.AddRange(r.DomainLoss.Select(Fmt));
             cells.Add(Fmt(r.PiLoss));
             cells.Add(o is null ? "best" : Fmt(o.Difference, signed: true));
             cells.Add(o is null || !o.Testable ? "–" : o.HolmPValue.ToString("F3", inv));

@@ -7,7 +7,7 @@ using TorchMixing.Weighting;
 namespace TorchMixing.Training;
 
 /// <summary>
-/// Wires one run from its config, like a torchtune recipe: domains → train/held-out split → the data pipeline's
+/// Wires one run from its config, like a torchtune recipe: domains → train/validation/test splits → the data pipeline's
 /// <see cref="MixtureSampler"/> → weight policy → <see cref="LmTrainer"/>. Nothing here computes anything itself.
 /// </summary>
 public static class LmRun
@@ -17,7 +17,7 @@ public static class LmRun
         // Every check runs here, before the trainer exists and before anything is written to the run folder: a run
         // refused after its folder was created would block the corrected rerun ("run folder already holds a run").
         config.Validated(source);
-        var (train, heldOut, limits) = config.Data.Source switch
+        var (train, evaluation, limits) = config.Data.Source switch
         {
             "synthetic" => Synthetic(config, source),
             _ => Catalog(config, source),
@@ -39,7 +39,7 @@ public static class LmRun
         if (policy is DoReMiProxyPolicy doremi)
             reference = ReferenceModel.Load(doremi.ReferenceRun, config.Model, train.Count, $"{source}: weights.policy.reference_run");
         LmTrainer trainer;
-        try { trainer = new LmTrainer(config, stream, heldOut, policy, runDirectory, source, reference); }
+        try { trainer = new LmTrainer(config, stream, evaluation, policy, runDirectory, source, reference); }
         catch { reference?.Dispose(); throw; }
         try
         {
@@ -98,19 +98,19 @@ public static class LmRun
         return plan;
     }
 
-    private static (IReadOnlyList<IDomainSequences>, IReadOnlyList<IDomainSequences>, MixtureSamplerOptions) Synthetic(LmRunConfig config, string source)
+    private static (IReadOnlyList<IDomainSequences>, EvaluationSets, MixtureSamplerOptions) Synthetic(LmRunConfig config, string source)
     {
         var domains = MarkovCorpus.Build(config.Data.Synthetic, config.Model.VocabSize, config.Model.SequenceLength,
                                             config.Data.Synthetic.Seed, $"{source}: data.synthetic");
-        var split = domains.Select(d => SequenceRange.Split(d, config.Data.HeldOutFraction)).ToArray();
-        return (split.Select(s => s.Train).ToArray(), split.Select(s => s.HeldOut).ToArray(), new MixtureSamplerOptions());
+        var split = domains.Select(d => SequenceRange.Split(d, config.Data.ValidationFraction, config.Data.TestFraction)).ToArray();
+        return (split.Select(s => s.Train).ToArray(), EvaluationSets.Of(split), new MixtureSamplerOptions());
     }
 
     /// <summary>
     /// The bundled (or any) corpora through the data pipeline: Parquet → tokenizer → token cache (built once, then
     /// memory-mapped). The cache applies T at read time, so the model's sequence length decides the packing.
     /// </summary>
-    private static (IReadOnlyList<IDomainSequences>, IReadOnlyList<IDomainSequences>, MixtureSamplerOptions) Catalog(LmRunConfig config, string source)
+    private static (IReadOnlyList<IDomainSequences>, EvaluationSets, MixtureSamplerOptions) Catalog(LmRunConfig config, string source)
     {
         string path = config.Data.Catalog ?? throw new UserInputException($"{source}: data.catalog (a catalog file, e.g. data/catalog.json) is required when data.source is \"catalog\".");
         if (!File.Exists(path))
@@ -139,16 +139,19 @@ public static class LmRun
         var corpora = TokenCache.OpenAll(catalog);
         foreach (var c in corpora)
         {
-            // Say what is actually missing: no held-out document at all is about the split, not the sequence length.
-            if (c.Meta.HeldOutDocuments == 0)
-                throw new UserInputException($"{source}: domain '{c.Name}' has no held-out document ({c.Meta.TrainDocuments} document(s), " +
-                                             $"held_out_fraction {catalog.HeldOutFraction} in {path}); add documents or raise the catalog's held_out_fraction.");
-            foreach (var (part, seqs) in new[] { ("training", c.Train), ("held-out", c.HeldOut) })
+            // Say what is actually missing: no validation or test document at all is about the split, not the sequence length.
+            foreach (var (part, documents, field, share) in new[] { ("validation", c.Meta.ValidationDocuments, "validation_fraction", catalog.ValidationFraction),
+                                                                     ("test", c.Meta.TestDocuments, "test_fraction", catalog.TestFraction) })
+                if (documents == 0)
+                    throw new UserInputException($"{source}: domain '{c.Name}' has no {part} document ({c.Meta.Documents} document(s), " +
+                                                 $"{field} {share} in {path}); add documents or raise the catalog's {field}.");
+            foreach (var (part, seqs) in new[] { ("training", c.Train), ("validation", c.Validation), ("test", c.Test) })
                 if (seqs.Count < 1)
                     throw new UserInputException($"{source}: model.sequence_length {config.Model.SequenceLength} is too long for domain '{c.Name}': " +
                                                  $"its {part} part holds {seqs.TokenCount} tokens, fewer than one sequence of {config.Model.SequenceLength} + 1.");
         }
-        return (corpora.Select(c => (IDomainSequences)c.Train).ToArray(), corpora.Select(c => (IDomainSequences)c.HeldOut).ToArray(),
+        return (corpora.Select(c => (IDomainSequences)c.Train).ToArray(),
+                new EvaluationSets(corpora.Select(c => (IDomainSequences)c.Validation).ToArray(), corpora.Select(c => (IDomainSequences)c.Test).ToArray()),
                 MixtureSamplerOptions.ForCatalog(catalog));
     }
 }

@@ -79,10 +79,18 @@ public sealed record LmDataConfig
     public TokenizerSpec? Tokenizer { get; init; }
 
     /// <summary>
-    /// Synthetic data: fraction of each domain's sequences held out for evaluation (taken from the end, never
-    /// trained on). Catalog data uses the catalog's own document-level held-out split instead.
+    /// Synthetic data: fraction of each domain's sequences in its validation split (the last ones; read by adaptive
+    /// policies while training). Catalog data uses the catalog's document-level splits instead.
     /// </summary>
-    public double HeldOutFraction { get; init; } = 0.1;
+    public double ValidationFraction { get; init; } = 0.1;
+
+    /// <summary>Synthetic data: fraction of each domain's sequences in its test split (the ones before validation;
+    /// read only for reports).</summary>
+    public double TestFraction { get; init; } = 0.1;
+
+    /// <summary>The single held-out split of earlier versions; refused with a pointer to the fields that replaced it.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public double? HeldOutFraction { get; init; }
 
     /// <summary>Domains the run trains on when known from the config alone (null: a catalog's full list).</summary>
     public int? DomainCount => Source == "synthetic" ? Synthetic?.Domains?.Length : Domains?.Length;
@@ -93,6 +101,9 @@ public sealed record LmDataConfig
     internal void Validate(ConfigCheck check, GptConfig model)
     {
         check.OneOf(Source, "data.source", "synthetic", "catalog");
+        if (HeldOutFraction is not null)
+            throw new UserInputException($"{check.Source}: data.held_out_fraction was split into data.validation_fraction (read by adaptive " +
+                                         "policies while training) and data.test_fraction (read only for reports); replace it with those two.");
         if (Source == "catalog")
         {
             if (string.IsNullOrWhiteSpace(Catalog))
@@ -107,11 +118,15 @@ public sealed record LmDataConfig
             }
             return;
         }
-        check.Finite(HeldOutFraction, "data.held_out_fraction", 0, minExclusive: true, 1, maxExclusive: true);
+        check.Finite(ValidationFraction, "data.validation_fraction", 0, minExclusive: true, 1, maxExclusive: true);
+        check.Finite(TestFraction, "data.test_fraction", 0, minExclusive: true, 1, maxExclusive: true);
+        if (ValidationFraction + TestFraction >= 1)
+            throw new UserInputException($"{check.Source}: data.validation_fraction + data.test_fraction = {ValidationFraction + TestFraction} " +
+                                         "leaves no sequence for training; keep their sum below 1.");
         var syn = check.Required(Synthetic, "data.synthetic");
         var domains = check.Required(syn.Domains, "data.synthetic.domains", "a list of domains");
         if (domains.Length == 0) throw check.Fail("data.synthetic.domains", "a non-empty list", "[]");
-        long need = 2L * ((long)model.SequenceLength + 1);
+        long need = 3L * ((long)model.SequenceLength + 1);
         double bytes = 0;
         for (int i = 0; i < domains.Length; i++)
         {
@@ -125,7 +140,7 @@ public sealed record LmDataConfig
             // the field people change, and the domain's size.
             if (d.Tokens < need)
                 throw new UserInputException($"{check.Source}: model.sequence_length {model.SequenceLength} is too long for domain '{d.Name}' " +
-                                             $"({f}.tokens = {d.Tokens}): one training and one held-out sequence need {need} tokens.");
+                                             $"({f}.tokens = {d.Tokens}): one training, one validation and one test sequence need {need} tokens.");
             bytes += 4.0 * d.Tokens + 12.0 * model.VocabSize * d.Branching;
         }
         MemoryCheck.Ensure(bytes, "the synthetic domains (data.synthetic.domains[*].tokens, model.vocab_size × branching)", check.Source);

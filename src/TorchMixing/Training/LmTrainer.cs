@@ -26,7 +26,7 @@ public sealed class LmTrainer : IDisposable
 {
     private readonly LmRunConfig _cfg;
     private readonly IMixtureStream _stream;
-    private readonly IReadOnlyList<IDomainSequences> _heldOut;
+    private readonly EvaluationSets _evaluation;
     private readonly DomainMixer _mixer;
     private readonly string _runDir;
     private readonly Gpt _model;
@@ -44,12 +44,12 @@ public sealed class LmTrainer : IDisposable
     private long _step, _tokens;
     private Rng _rng;
 
-    public LmTrainer(LmRunConfig config, IMixtureStream stream, IReadOnlyList<IDomainSequences> heldOut,
+    public LmTrainer(LmRunConfig config, IMixtureStream stream, EvaluationSets evaluation,
                      WeightPolicy? policy, string runDirectory, string source = "config", ReferenceModel? reference = null)
     {
         _cfg = config;
         _stream = stream;
-        _heldOut = heldOut;
+        _evaluation = evaluation;
         _runDir = runDirectory;
         _k = stream.Domains.Count;
         _names = stream.Domains.Select(d => d.Name).ToArray();
@@ -193,30 +193,32 @@ public sealed class LmTrainer : IDisposable
 
             // 7. statistics and policy update.
             var (trainLoss, gradNoise) = _mixer.EndStep(spread);
-            EvalResult? eval = null;
+            EvalResult? validation = null, test = null;
             bool changed = false;
             timings.Weighting += timings.Lap();
             if (_mixer.UpdateDue(_step))
             {
+                // Policies read the validation split only: the test split is never evaluated before this update.
                 if (_mixer.NeedsHeldOut)
                 {
-                    eval = Evaluate();
+                    validation = Evaluate(DataSplit.Validation);
                     timings.Eval += timings.Lap();
                 }
-                changed = _mixer.Update(_step, eval?.Mean, eval?.Variance, excessLoss: _reference?.TakeExcessLoss());
+                changed = _mixer.Update(_step, validation?.Mean, validation?.Variance, excessLoss: _reference?.TakeExcessLoss());
                 timings.Weighting += timings.Lap();
             }
 
-            // 8. eval on held-out data at intervals and at the end.
-            if (eval is null && (_step % c.EvalEvery == 0 || _step == TotalSteps))
+            // 8. eval at intervals and at the end: validation (logged as val_*) and test (test_*, for reports only).
+            if (_step % c.EvalEvery == 0 || _step == TotalSteps)
             {
-                eval = Evaluate();
+                validation ??= Evaluate(DataSplit.Validation);
+                test = Evaluate(DataSplit.Test);
                 timings.Eval += timings.Lap();
             }
 
             // 9. log.
-            if (_step % c.LogEvery == 0 || eval is not null || changed || _step == TotalSteps)
-                metrics.WriteLine(MetricsLine(lr, objective, trainLoss, gradNorm, spread, gradNoise, eval, changed, timings).ToJson());
+            if (_step % c.LogEvery == 0 || validation is not null || changed || _step == TotalSteps)
+                metrics.WriteLine(MetricsLine(lr, objective, trainLoss, gradNorm, spread, gradNoise, validation, test, changed, timings).ToJson());
 
             // 10. checkpoint.
             if (_step % c.CheckpointEvery == 0 || _step == TotalSteps)
@@ -228,7 +230,7 @@ public sealed class LmTrainer : IDisposable
 
             double seconds = clock.Elapsed.TotalSeconds;
             progress?.Invoke(new StepReport(_step, TotalSteps, _tokens, seconds > 0 ? (_tokens - tokensAtStart) / seconds : 0,
-                                            lr, objective, _names, trainLoss, eval?.Mean));
+                                            lr, objective, _names, trainLoss, validation?.Mean));
         }
     }
 
@@ -243,9 +245,15 @@ public sealed class LmTrainer : IDisposable
         return (all[.., ..^1].contiguous(), all[.., 1..].contiguous());
     }
 
-    /// <summary>Per-domain held-out loss: the first eval_sequences of each domain, always the same ones.</summary>
-    public EvalResult Evaluate()
+    /// <summary>Per-domain loss on a held-out split: the first eval_sequences of each domain, always the same ones.</summary>
+    public EvalResult Evaluate(DataSplit split)
     {
+        var sets = split switch
+        {
+            DataSplit.Validation => _evaluation.Validation,
+            DataSplit.Test => _evaluation.Test,
+            _ => throw new ArgumentOutOfRangeException(nameof(split), "evaluation reads the validation or the test split."),
+        };
         _model.eval();
         var mean = new double[_k];
         var variance = new double[_k];
@@ -254,7 +262,7 @@ public sealed class LmTrainer : IDisposable
             var buffer = new int[_cfg.Train.BatchSize * (_t + 1)];
             for (int i = 0; i < _k; i++)
             {
-                var d = _heldOut[i];
+                var d = sets[i];
                 long n = Math.Min(_cfg.Train.EvalSequences, d.Count);
                 var losses = new List<double>();
                 for (long start = 0; start < n; start += _cfg.Train.BatchSize)
@@ -278,7 +286,7 @@ public sealed class LmTrainer : IDisposable
     }
 
     private StepMetrics MetricsLine(double lr, double objective, double[] trainLoss, double gradNorm, double[]? spread,
-                                    double gradNoise, EvalResult? eval, bool weightsChanged, StepTimings t)
+                                    double gradNoise, EvalResult? validation, EvalResult? test, bool weightsChanged, StepTimings t)
     {
         var seen = _mixer.Seen;
         double seenTotal = seen.Sum();
@@ -301,9 +309,11 @@ public sealed class LmTrainer : IDisposable
             WeightsChanged = weightsChanged,
             GradSpreadSquared = spread,
             GradNoise = double.IsFinite(gradNoise) ? gradNoise : null,
-            ValLoss = eval?.Mean,
-            ValPerplexity = eval?.Mean.Select(Math.Exp).ToArray(),
-            ValPiLoss = eval?.PiWeightedLoss,
+            ValLoss = validation?.Mean,
+            ValPerplexity = validation?.Mean.Select(Math.Exp).ToArray(),
+            ValPiLoss = validation?.PiWeightedLoss,
+            TestLoss = test?.Mean,
+            TestPiLoss = test?.PiWeightedLoss,
             TimeMs = new Dictionary<string, double>
             {
                 ["data"] = t.Data, ["forward"] = t.Forward, ["backward"] = t.Backward, ["optimizer"] = t.Optimizer,
@@ -322,15 +332,18 @@ public sealed class LmTrainer : IDisposable
     private void Validate(LmRunConfig config, string source)
     {
         config.Validated(source);
-        foreach (var d in _stream.Domains.Concat(_heldOut))
+        var heldOut = _evaluation.Validation.Concat(_evaluation.Test).ToList();
+        foreach (var d in _stream.Domains.Concat(heldOut))
         {
             if (d.SequenceLength < config.Model.SequenceLength)
                 throw new UserInputException($"{source}: model.sequence_length {config.Model.SequenceLength} is longer than domain '{d.Name}''s sequences ({d.SequenceLength} tokens).");
             if (d.SequenceLength > config.Model.SequenceLength)
                 throw new UserInputException($"{source}: domain '{d.Name}' has sequences of {d.SequenceLength} tokens, over model.sequence_length {config.Model.SequenceLength}.");
         }
-        if (_heldOut.Count != _k) throw new ArgumentException("one held-out set per domain is required.");
-        foreach (var (d, part) in _stream.Domains.Select(d => (d, "training")).Concat(_heldOut.Select(d => (d, "held-out"))))
+        if (_evaluation.Validation.Count != _k || _evaluation.Test.Count != _k)
+            throw new ArgumentException("one validation and one test set per domain are required.");
+        foreach (var (d, part) in _stream.Domains.Select(d => (d, "training")).Concat(_evaluation.Validation.Select(d => (d, "validation")))
+                                                  .Concat(_evaluation.Test.Select(d => (d, "test"))))
             if (d.Count < 1)
                 throw new UserInputException($"{source}: domain '{d.Name}' has no complete {part} sequence of model.sequence_length + 1 = " +
                                              $"{config.Model.SequenceLength + 1} tokens; the sequence length is over what this data holds.");
@@ -471,3 +484,13 @@ public sealed class LmTrainer : IDisposable
 
 /// <summary>Per-domain held-out loss (mean and between-sequence variance) and the π-weighted target loss.</summary>
 public sealed record EvalResult(double[] Mean, double[] Variance, double PiWeightedLoss);
+
+/// <summary>
+/// The held-out sequences of a run, one per domain in each split: validation (what policies and the val_* figures read)
+/// and test (read only for the test_* figures that reports rank by).
+/// </summary>
+public sealed record EvaluationSets(IReadOnlyList<IDomainSequences> Validation, IReadOnlyList<IDomainSequences> Test)
+{
+    public static EvaluationSets Of(IReadOnlyList<EvaluationSplit> splits) =>
+        new(splits.Select(s => s.Validation).ToArray(), splits.Select(s => s.Test).ToArray());
+}

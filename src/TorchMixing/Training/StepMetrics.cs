@@ -39,11 +39,16 @@ public sealed record StepMetrics
     /// at steps where the spread was measured. Absent in runs logged before it existed.
     /// </summary>
     [JsonPropertyName("grad_noise")] public double? GradNoise { get; init; }
-    /// <summary>Held-out loss per domain (evaluation steps).</summary>
+    /// <summary>Validation loss per domain (evaluation steps): the split adaptive policies read while training.</summary>
     [JsonPropertyName("val_loss")] public double[]? ValLoss { get; init; }
     [JsonPropertyName("val_ppl")] public double[]? ValPerplexity { get; init; }
-    /// <summary>π-weighted held-out loss (evaluation steps).</summary>
+    /// <summary>π-weighted validation loss (evaluation steps).</summary>
     [JsonPropertyName("val_pi_loss")] public double? ValPiLoss { get; init; }
+    /// <summary>Test loss per domain (evaluation steps): read only for reports, never by anything that steers training.
+    /// Absent in runs logged before the test split existed.</summary>
+    [JsonPropertyName("test_loss")] public double[]? TestLoss { get; init; }
+    /// <summary>π-weighted test loss (evaluation steps): what compare and sweep reports rank by.</summary>
+    [JsonPropertyName("test_pi_loss")] public double? TestPiLoss { get; init; }
     /// <summary>Wall time of the step by phase (data, forward, backward, optimizer, weighting, eval), in ms.</summary>
     [JsonPropertyName("time_ms")] public IReadOnlyDictionary<string, double>? TimeMs { get; init; }
 

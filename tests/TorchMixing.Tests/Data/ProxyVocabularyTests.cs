@@ -29,7 +29,7 @@ public sealed class ProxyVocabularyTests : IDisposable
         string path = _fx.Path("catalog.json");
         File.WriteAllText(path, $$"""
             { "domains": [ { "name": "prose", "files": ["prose"] } ], "tokenizer": {{tokenizerJson}},
-              "sequence_length": 8, "held_out_fraction": 0.1, "cache_dir": "cache" }
+              "sequence_length": 8, "validation_fraction": 0.1, "test_fraction": 0.1, "cache_dir": "cache" }
             """);
         return path;
     }
@@ -92,7 +92,7 @@ public sealed class ProxyVocabularyTests : IDisposable
             var ids = AllTokens(c.Train);
             Assert.All(ids, id => Assert.InRange(id, 0, 1023));
             // Independent expectation: each train document's ids, then end-of-text as 1023.
-            var expected = Docs(120).Where(d => !TokenCache.IsHeldOut(d!, 0.1)).SelectMany(d => v1024.Encode(d!).Append(1023)).ToArray();
+            var expected = Docs(120).Where(d => new DocumentSplit(0.1, 0.1).Of(d!) == DataSplit.Train).SelectMany(d => v1024.Encode(d!).Append(1023)).ToArray();
             Assert.Equal(expected.Length, c.Meta.TrainTokens);
             Assert.Equal(expected.Take(ids.Length), ids);
         }
@@ -114,7 +114,7 @@ public sealed class ProxyVocabularyTests : IDisposable
             Assert.Equal(folder1024, c.CacheFolder);
         }
         var files = SourceFiles.Resolve(cat.Domains[0], cat.BaseDirectory);
-        Assert.Equal(3, new[] { v1024, v2048, full }.Select(t => TokenCache.Fingerprint(cat.Domains[0], files, t.Id, 0.1)).Distinct().Count());
+        Assert.Equal(3, new[] { v1024, v2048, full }.Select(t => TokenCache.Fingerprint(cat.Domains[0], files, t.Id, cat.Split)).Distinct().Count());
         // The full size given explicitly produces GPT-2's own ids, so it shares GPT-2's cache.
         Assert.Equal(full.Id, TextTokenizer.IdOf(new TokenizerSpec("gpt2", 50257)));
     }

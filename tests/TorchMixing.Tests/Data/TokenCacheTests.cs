@@ -16,7 +16,7 @@ public sealed class TokenCacheTests : IDisposable
 
     private DataCatalog Catalog(params DomainSource[] domains) => new()
     {
-        Domains = domains, BaseDirectory = _fx.Root, CacheDir = "cache", SequenceLength = 8, HeldOutFraction = 0.1, Source = "test",
+        Domains = domains, BaseDirectory = _fx.Root, CacheDir = "cache", SequenceLength = 8, ValidationFraction = 0.1, TestFraction = 0.1, Source = "test",
     };
 
     private static int[] AllTokens(CachedDomainSequences s)
@@ -35,33 +35,69 @@ public sealed class TokenCacheTests : IDisposable
         var cat = Catalog(new DomainSource { Name = "prose", Files = ["prose"] });
         using var c = TokenCache.Open(cat, cat.Domains[0], Gpt2);
 
-        // Independent expectation: tokenize in order, skip null/blank, route by the held-out rule.
-        var train = new List<int>();
-        int nulls = 0, blanks = 0, held = 0;
+        // Independent expectation: tokenize in order, skip null/blank, route each document by its split.
+        var parts = Enum.GetValues<DataSplit>().ToDictionary(s => s, _ => new List<int>());
+        int nulls = 0, blanks = 0;
+        var split = new DocumentSplit(0.1, 0.1);
         foreach (var d in docs)
         {
             if (d is null) { nulls++; continue; }
             if (string.IsNullOrWhiteSpace(d)) { blanks++; continue; }
-            if (TokenCache.IsHeldOut(d, 0.1)) { held++; continue; }
-            train.AddRange(Gpt2.Encode(d)); train.Add(Gpt2.EndOfText);
+            var part = parts[split.Of(d)];
+            part.AddRange(Gpt2.Encode(d)); part.Add(Gpt2.EndOfText);
         }
         Assert.Equal(nulls, c.Meta.NullRows);
         Assert.Equal(blanks, c.Meta.EmptyRows);
-        Assert.Equal(held, c.Meta.HeldOutDocuments);
-        Assert.Equal(train.Count, c.Meta.TrainTokens);
-        Assert.Equal(train.Take((int)(c.Train.Count * 9)), AllTokens(c.Train));
+        Assert.Equal(parts[DataSplit.Train].Count, c.Meta.TrainTokens);
+        Assert.Equal(parts[DataSplit.Validation].Count, c.Meta.ValidationTokens);
+        Assert.Equal(parts[DataSplit.Test].Count, c.Meta.TestTokens);
+        Assert.True(c.Meta.ValidationDocuments > 0 && c.Meta.TestDocuments > 0);
+        foreach (var s in Enum.GetValues<DataSplit>())
+            Assert.Equal(parts[s].Take((int)(c[s].Count * 9)), AllTokens(c[s]));
         Assert.Contains("Document 1-0:", Gpt2.Decode(AllTokens(c.Train).Take(20)));
         Assert.False(c.FromCache);
     }
 
     [Fact]
-    public void Held_out_share_matches_the_fraction_within_sampling_error()
+    public void Split_shares_match_the_fractions_within_sampling_error_and_test_never_moves_validation()
     {
         const int n = 20000;
-        int held = Enumerable.Range(0, n).Count(i => TokenCache.IsHeldOut($"doc number {i}", 0.1));
-        double se = Math.Sqrt(0.1 * 0.9 / n);
-        Assert.InRange(held / (double)n, 0.1 - 4 * se, 0.1 + 4 * se);
-        Assert.Equal(TokenCache.IsHeldOut("same text", 0.3), TokenCache.IsHeldOut("same text", 0.3));
+        var docs = Enumerable.Range(0, n).Select(i => $"doc number {i}").ToList();
+        var split = new DocumentSplit(0.1, 0.05);
+        foreach (var (part, share) in new[] { (DataSplit.Validation, 0.1), (DataSplit.Test, 0.05), (DataSplit.Train, 0.85) })
+        {
+            double se = Math.Sqrt(share * (1 - share) / n);
+            Assert.InRange(docs.Count(d => split.Of(d) == part) / (double)n, share - 4 * se, share + 4 * se);
+        }
+        Assert.Equal(split.Of("same text"), split.Of("same text"));
+        // Growing the test share takes documents from training only: validation (what policies read) stays put.
+        var larger = new DocumentSplit(0.1, 0.2);
+        Assert.All(docs, d => Assert.Equal(split.Of(d) == DataSplit.Validation, larger.Of(d) == DataSplit.Validation));
+        Assert.All(docs.Where(d => split.Of(d) == DataSplit.Test), d => Assert.Equal(DataSplit.Test, larger.Of(d)));
+    }
+
+    [Theory]
+    [InlineData(-0.1, 0.1, "validation_fraction")]
+    [InlineData(0.1, 1.0, "test_fraction")]
+    [InlineData(0.6, 0.4, "leaves no document for training")]
+    [InlineData(double.NaN, 0.1, "validation_fraction")]
+    public void Bad_split_fractions_are_refused_by_name(double validation, double test, string expected)
+    {
+        var e = Assert.Throws<UserInputException>(() => (Catalog(new DomainSource { Name = "a", Files = ["a"] }) with
+        {
+            ValidationFraction = validation, TestFraction = test,
+        }).Validate());
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void The_old_held_out_fraction_is_refused_with_a_pointer_to_its_replacements()
+    {
+        string path = _fx.Path("old-catalog.json");
+        File.WriteAllText(path, """{ "domains": [ { "name": "a", "files": ["a"] } ], "held_out_fraction": 0.05 }""");
+        var e = Assert.Throws<UserInputException>(() => DataCatalog.Load(path));
+        Assert.Contains("held_out_fraction was split into validation_fraction", e.Message);
+        Assert.Contains(path, e.Message);
     }
 
     [Fact]
@@ -117,7 +153,7 @@ public sealed class TokenCacheTests : IDisposable
         var alone = cat.Domains.Select(d =>
         {
             using var c = TokenCache.Open(cat, d, Gpt2, forceRebuild: true, workers: 1);
-            return (AllTokens(c.Train), AllTokens(c.HeldOut));
+            return (AllTokens(c.Train), AllTokens(c.Validation), AllTokens(c.Test));
         }).ToList();
 
         var all = TokenCache.OpenAll(cat, forceRebuild: true);
@@ -127,7 +163,8 @@ public sealed class TokenCacheTests : IDisposable
             for (int d = 0; d < 4; d++)
             {
                 Assert.Equal(alone[d].Item1, AllTokens(all[d].Train));
-                Assert.Equal(alone[d].Item2, AllTokens(all[d].HeldOut));
+                Assert.Equal(alone[d].Item2, AllTokens(all[d].Validation));
+                Assert.Equal(alone[d].Item3, AllTokens(all[d].Test));
             }
         }
         finally

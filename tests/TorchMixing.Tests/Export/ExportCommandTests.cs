@@ -29,7 +29,7 @@ public sealed class ExportCommandTests : IDisposable
         string catalogPath = _fx.Path("catalog.json");
         File.WriteAllText(catalogPath, """
             {"domains": [{"name": "prose", "files": ["prose"]}, {"name": "code", "files": ["code"], "text_column": "content", "max_epochs": 2}],
-             "tokenizer": "gpt2", "sequence_length": 16, "held_out_fraction": 0.1, "cache_dir": "cache"}
+             "tokenizer": "gpt2", "sequence_length": 16, "validation_fraction": 0.1, "test_fraction": 0.1, "cache_dir": "cache"}
             """);
         string run = _fx.Path("run");
         Directory.CreateDirectory(run);

@@ -33,7 +33,7 @@ public sealed class TokenShardTests : IDisposable
         var catalog = new DataCatalog
         {
             Domains = [new DomainSource { Name = "prose", Files = ["prose"] }, new DomainSource { Name = "code", Files = ["code"], TextColumn = "content" }],
-            Tokenizer = tokenizerName, BaseDirectory = _fx.Root, CacheDir = "cache", SequenceLength = 16, HeldOutFraction = 0.2, Source = "test",
+            Tokenizer = tokenizerName, BaseDirectory = _fx.Root, CacheDir = "cache", SequenceLength = 16, ValidationFraction = 0.2, TestFraction = 0.1, Source = "test",
         };
         var corpora = TokenCache.OpenAll(catalog);
         TokenShardSet set;
@@ -65,7 +65,11 @@ public sealed class TokenShardTests : IDisposable
             {
                 if (string.IsNullOrWhiteSpace(text)) continue;
                 var ids = tokenizer.Encode(text).Append(tokenizer.EndOfText).ToArray();
-                (TokenCache.IsHeldOut(text, 0.2) ? valid : train).Add(ids);
+                switch (new DocumentSplit(0.2, 0.1).Of(text))
+                {
+                    case DataSplit.Validation: valid.Add(ids); break;
+                    case DataSplit.Train: train.Add(ids); break;
+                }
             }
             Assert.NotEmpty(valid);
             Assert.Equal(train.Count, d.TrainDocuments);

@@ -142,7 +142,7 @@ public class ReliabilityTests : IDisposable
         var cat = new DataCatalog
         {
             Domains = [new DomainSource { Name = "prose", Files = ["prose"] }], BaseDirectory = fx.Root, CacheDir = "cache",
-            SequenceLength = 8, HeldOutFraction = 0.1, Source = "test",
+            SequenceLength = 8, ValidationFraction = 0.1, Source = "test",
         };
         using var gpt2 = TextTokenizer.Rent("gpt2");
         int[] first;
@@ -189,19 +189,20 @@ public class ReliabilityTests : IDisposable
     }
 
     [Fact]
-    public void ADomainWithoutAHeldOutDocumentSaysSo()
+    public void ADomainWithoutAValidationDocumentSaysSo()
     {
         using var fx = new ParquetFixtures();
         fx.WriteText("one/a.parquet", ["A single document, long enough for several sequences of eight tokens each, surely."], CompressionMethod.Snappy, rowGroupSize: 10);
         string catalog = Path.Combine(fx.Root, "catalog.json");
-        File.WriteAllText(catalog, """{ "domains": [ { "name": "one", "files": ["one"] } ], "held_out_fraction": 0.01, "cache_dir": "cache" }""");
+        File.WriteAllText(catalog, """{ "domains": [ { "name": "one", "files": ["one"] } ], "validation_fraction": 0.01, "test_fraction": 0.5, "cache_dir": "cache" }""");
         string cfg = Write("lm.json", $$"""
             { "name": "x", "model": { "vocab_size": 50257, "sequence_length": 8, "width": 16, "heads": 2, "layers": 1 },
               "data": { "source": "catalog", "catalog": "{{catalog}}" }, "train": { "batch_size": 4, "token_budget": 1000 } }
             """);
         var r = Torchmix.InProcess("train", "--config", cfg, "--out", Path.Combine(_root, "run"));
         Assert.Equal(2, r.Code);
-        Assert.Contains("domain 'one' has no held-out document", r.Err);
+        Assert.Contains("domain 'one' has no validation document", r.Err);
+        Assert.Contains("validation_fraction", r.Err);
         Assert.DoesNotContain("sequence_length", r.Err);
         Assert.False(Directory.Exists(Path.Combine(_root, "run")));
     }

@@ -66,9 +66,9 @@ public class LmCliAndReportTests : IDisposable
         File.WriteAllText(Path.Combine(dir, "domains.json"), """["a","b"]""");
         File.WriteAllLines(Path.Combine(dir, "metrics.jsonl"),
         [
-            """{"step":1,"tokens":10,"grad_spread_sq":[2.0,8.0],"grad_noise":0.5,"importance":[0.25,0.75],"loss_weights":[2,1],"sampling_weights":[0.4,0.6],"val_loss":[1,2],"val_pi_loss":1.75}""",
+            """{"step":1,"tokens":10,"grad_spread_sq":[2.0,8.0],"grad_noise":0.5,"importance":[0.25,0.75],"loss_weights":[2,1],"sampling_weights":[0.4,0.6],"val_loss":[1,2],"val_pi_loss":1.75,"test_loss":[1.5,2],"test_pi_loss":1.875}""",
             """{"step":2,"tokens":20,"importance":[0.25,0.75],"loss_weights":[2,1],"sampling_weights":[0.4,0.6]}""",
-            """{"step":3,"tokens":30,"grad_spread_sq":[4.0,null],"grad_noise":0.25,"importance":[0.25,0.75],"loss_weights":[2,1],"sampling_weights":[0.4,0.6],"val_loss":[1,2],"val_pi_loss":1.75}""",
+            """{"step":3,"tokens":30,"grad_spread_sq":[4.0,null],"grad_noise":0.25,"importance":[0.25,0.75],"loss_weights":[2,1],"sampling_weights":[0.4,0.6],"val_loss":[1,2],"val_pi_loss":1.75,"test_loss":[1.5,2],"test_pi_loss":1.875}""",
         ]);
         var run = RunMetrics.Load(dir);
         Assert.Equal(0.375, RunComparison.GradientNoise(run), 12);
@@ -76,12 +76,17 @@ public class LmCliAndReportTests : IDisposable
 
         var cmp = RunComparison.Build([dir]);
         Assert.Single(cmp.Rows);
-        Assert.Equal(1.75, cmp.Rows[0].PiLoss.Mean, 12);
+        Assert.Equal(1.875, cmp.Rows[0].PiLoss.Mean, 12);   // compare ranks by test, not by the validation policies read
+        Assert.Equal(1.75, RunComparison.Build([dir], ComparisonMetric.Validation).Rows[0].PiLoss.Mean, 12);
         Assert.True(cmp.WritePlots(Path.Combine(_root, "plots")).All(File.Exists));
 
         // An older run folder (no grad_noise key): the column is empty rather than a number from another formula.
         File.WriteAllLines(Path.Combine(dir, "metrics.jsonl"),
             ["""{"step":1,"tokens":10,"grad_spread_sq":[2.0,8.0],"importance":[0.25,0.75],"loss_weights":[2,1],"sampling_weights":[0.4,0.6],"val_loss":[1,2],"val_pi_loss":1.75}"""]);
         Assert.True(double.IsNaN(RunComparison.GradientNoise(RunMetrics.Load(dir))));
+        // …and logged before the test split existed: compare says so instead of ranking by validation silently.
+        var e = Assert.Throws<UserInputException>(() => RunComparison.Build([dir]));
+        Assert.Contains("no test_loss", e.Message);
+        Assert.Contains("--split validation", e.Message);
     }
 }

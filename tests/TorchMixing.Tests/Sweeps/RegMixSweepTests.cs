@@ -113,10 +113,10 @@ public class RegMixSweepTests : IDisposable
         var plan = SweepPlan.Load(path);
         var manifest = SweepManifest.Open(outDir, plan);
         var rm = plan.Config.RegMix!;
-        // Independently of the report: mixture from each run's own config.json, loss from its last held-out evaluation.
+        // Independently of the report: mixture from each run's own config.json, loss from its last test evaluation.
         var runs = manifest.Tasks.Select(t => RunMetrics.Load(manifest.RunPath(t))).ToList();
         var mixtures = runs.Select(r => r.Config["weights"]!["sampling_weights"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray()).ToList();
-        var losses = runs.Select(r => r.LastEvaluation!.ValPiLoss!.Value).ToList();
+        var losses = runs.Select(r => ComparisonMetric.Test.Last(r)!.TestPiLoss!.Value).ToList();
         var fit = RegMixRegression.Fit(mixtures, losses, rm.Features, rm.Ridge);
         var (_, rho) = RegMixRegression.CrossValidate(mixtures, losses, Math.Min(rm.Folds, runs.Count), rm.Features, rm.Ridge);
         var best = fit.PredictBest(plan.RegMix!.Prior, rm.Concentration, rm.Candidates, rm.TopK, rm.CandidateSeed);

@@ -94,7 +94,7 @@ public class SchedulerTests : IDisposable
 
         var manifest = SweepManifest.Open(outDir, SweepPlan.Load(cfg));
         Assert.All(manifest.Tasks, t => Assert.Equal(SweepTaskState.Done, manifest.Status(t).State));
-        Assert.Contains("**Best by held-out π-loss:", File.ReadAllText(Path.Combine(outDir, SweepReport.ReportFile)));
+        Assert.Contains("**Best by test π-loss:", File.ReadAllText(Path.Combine(outDir, SweepReport.ReportFile)));
         Assert.Equal("sweep", MixtureFile.Load(Path.Combine(outDir, SweepReport.MixtureFileName)).Origin!.Kind);
 
         var attempts = manifest.Tasks.Select(t => manifest.Status(t).Attempts).ToList();

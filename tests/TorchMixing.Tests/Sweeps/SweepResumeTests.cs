@@ -92,20 +92,20 @@ public class SweepResumeTests : IDisposable
         Assert.Equal(2, manifest.Status(interrupted!).Attempts);
         Assert.Contains("--resume", File.ReadAllText(manifest.LogPath(interrupted!)));
 
-        // The report names the configuration with the lowest mean final π-loss, computed here from the logs.
+        // The report names the configuration with the lowest mean final test π-loss, computed here from the logs.
         var means = manifest.Tasks.GroupBy(t => t.Configuration).ToDictionary(g => g.Key, g => g.Average(t =>
             File.ReadLines(Path.Combine(manifest.RunPath(t), "metrics.jsonl")).Select(l => JsonNode.Parse(l)!)
-                .Last(o => o["val_pi_loss"] is not null)["val_pi_loss"]!.GetValue<double>()));
+                .Last(o => o["test_pi_loss"] is not null)["test_pi_loss"]!.GetValue<double>()));
         string best = means.OrderBy(kv => kv.Value).First().Key;
         string report = File.ReadAllText(Path.Combine(outDir, SweepReport.ReportFile));
-        Assert.Contains($"**Best by held-out π-loss: {best}**", report);
+        Assert.Contains($"**Best by test π-loss: {best}**", report);
         Assert.Contains("1 paired comparison against", report);
         Assert.True(File.Exists(Path.Combine(outDir, "plots", "compare_pi_loss.png")));
         var mixture = MixtureFile.Load(Path.Combine(outDir, SweepReport.MixtureFileName));
         Assert.Equal("sweep", mixture.Origin!.Kind);
         Assert.Equal(best, mixture.Origin.Config);
         Assert.Equal([0L, 1L], mixture.Origin.Seeds);
-        Assert.StartsWith("held-out π-loss", mixture.Origin.SelectedBy);
+        Assert.StartsWith("test π-loss", mixture.Origin.SelectedBy);
         Assert.Equal(best == "loss-only" ? 0.3 : 1.0, mixture.Domains[2].LossWeight, 9);
     }
 

@@ -53,7 +53,7 @@ public class DoReMiRecipeTests : IDisposable
         // proxy's first training batch (same sampler, uniform p), per-token NLL by log-softmax, clipped, averaged per domain.
         var run = cfg.Run;
         var domains = MarkovCorpus.Build(run.Data.Synthetic, run.Model.VocabSize, run.Model.SequenceLength, run.Data.Synthetic.Seed);
-        var train = domains.Select(d => SequenceRange.Split(d, run.Data.HeldOutFraction).Train).ToArray();
+        var train = domains.Select(d => SequenceRange.Split(d, run.Data.ValidationFraction, run.Data.TestFraction).Train).ToArray();
         var sampler = new MixtureSampler(train, new MixtureSamplerOptions { MinPerDomain = 2, Seed = (ulong)run.Seed });
         var batch = sampler.Next([1 / 3.0, 1 / 3.0, 1 / 3.0], run.Train.BatchSize);
         int t = run.Model.SequenceLength;

@@ -44,9 +44,9 @@ public class TrainerTests : IDisposable
     internal static LmTrainer NewTrainer(LmRunConfig cfg, string dir, WeightPolicy? policy = null)
     {
         var domains = MarkovCorpus.Build(cfg.Data.Synthetic, cfg.Model.VocabSize, cfg.Model.SequenceLength, cfg.Data.Synthetic.Seed);
-        var split = domains.Select(d => SequenceRange.Split(d, cfg.Data.HeldOutFraction)).ToArray();
+        var split = domains.Select(d => SequenceRange.Split(d, cfg.Data.ValidationFraction, cfg.Data.TestFraction)).ToArray();
         var stream = new MixtureSampler(split.Select(s => s.Train).ToArray(), new MixtureSamplerOptions { MinPerDomain = 2, Seed = (ulong)cfg.Seed });
-        return new LmTrainer(cfg, stream, split.Select(s => s.HeldOut).ToArray(), policy, dir);
+        return new LmTrainer(cfg, stream, EvaluationSets.Of(split), policy, dir);
     }
 
     private static List<JsonObject> MetricsWithoutTimes(string path) =>
@@ -108,9 +108,9 @@ public class TrainerTests : IDisposable
     {
         var cfg = SmallConfig() with { Train = SmallConfig().Train with { TokenBudget = 8 * 16 * 40, EvalEvery = 40, CheckpointEvery = 40 } };
         using var t = NewTrainer(cfg, Path.Combine(_root, "learn"));
-        var before = t.Evaluate();
+        var before = t.Evaluate(DataSplit.Validation);
         t.Run(resume: false);
-        var after = t.Evaluate();
+        var after = t.Evaluate(DataSplit.Validation);
         // The noisy domain (40% uniform tokens) has a high entropy floor, so it can only improve a little.
         double[] minGain = [0.5, 0.3, 0.1];
         for (int i = 0; i < 3; i++) Assert.True(after.Mean[i] < before.Mean[i] - minGain[i], $"domain {i}: {before.Mean[i]} → {after.Mean[i]}");
@@ -168,8 +168,8 @@ public class TrainerTests : IDisposable
         var domains = new IDomainSequences[] { shortDomain, shortDomain, shortDomain };
         var e = Assert.Throws<UserInputException>(() =>
             new LmTrainer(cfg, new MixtureSampler(MarkovCorpus.Build(cfg.Data.Synthetic, 48, 16, 1), new MixtureSamplerOptions { MinPerDomain = 2 }),
-                          domains, null, Path.Combine(_root, "y")));
-        Assert.Contains("domain 'tiny' has no complete held-out sequence", e.Message);
+                          new EvaluationSets(domains, domains), null, Path.Combine(_root, "y")));
+        Assert.Contains("domain 'tiny' has no complete validation sequence", e.Message);
     }
 
     [Fact]
@@ -178,7 +178,7 @@ public class TrainerTests : IDisposable
         var cfg = SmallConfig();
         var domains = MarkovCorpus.Build(cfg.Data.Synthetic, 48, 8, 1);   // data packed at T = 8, model wants 16
         var stream = new MixtureSampler(domains, new MixtureSamplerOptions { MinPerDomain = 2 });
-        var e = Assert.Throws<UserInputException>(() => new LmTrainer(cfg, stream, domains, null, Path.Combine(_root, "x")));
+        var e = Assert.Throws<UserInputException>(() => new LmTrainer(cfg, stream, new EvaluationSets(domains, domains), null, Path.Combine(_root, "x")));
         Assert.Contains("model.sequence_length 16 is longer", e.Message);
     }
 }

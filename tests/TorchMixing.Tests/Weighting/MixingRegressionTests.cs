@@ -108,8 +108,10 @@ public class MixingRegressionTests : IDisposable
         string name = JsonNode.Parse(policy)!["policy"]!.GetValue<string>();
         double[] expected = name switch
         {
-            "fgls+va" => [3.597560375928879, 3.50760584572951, 0.9788907545161648, 1.2801602558998388, 0.7409489895839965, 0.2659907369564216, 0.4542990373026703, 0.27971022574090804],
-            _ => [3.564802974462509, 3.536796495318413, 0.9501064401848087, 0.7111667233502642, 1.338726836464927, 0.5, 0.25, 0.25],
+            // Re-pinned when the synthetic domains gained a test split (10 % of each domain's sequences moved from
+            // training to test, so the runs train on different data than before); nothing in the weighting changed.
+            "fgls+va" => [3.4233039915561676, 3.503956963618596, 0.9882561188776724, 1.2790721724502214, 0.7326717086721062, 0.28418206655665057, 0.47307190751276357, 0.24274602593058586],
+            _ => [3.475715756416321, 3.5197467158238087, 0.7923455388459725, 0.7130291590460146, 1.494625302108013, 0.5, 0.25, 0.25],
         };
         Pin($"lm {name} loss, val π-loss, w, p",
             [last["loss"]!.GetValue<double>(), last["val_pi_loss"]!.GetValue<double>(), .. Vec("loss_weights"), .. Vec("sampling_weights")],

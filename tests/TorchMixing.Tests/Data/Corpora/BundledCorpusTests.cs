@@ -25,7 +25,8 @@ public sealed class BundledCorpusTests : IDisposable
             {
                 Assert.True(c.Meta.TrainDocuments > 50, c.Name);
                 Assert.True(c.Train.Count > 1000, c.Name);
-                Assert.True(c.HeldOut.Count > 10, c.Name);
+                Assert.True(c.Validation.Count > 10, c.Name);
+                Assert.True(c.Test.Count > 10, c.Name);
             }
             var code = corpora.Single(c => c.Name == "python_stdlib");
             var window = new int[65];
