@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using TorchMixing.Config;
+using TorchMixing.Data;
 using TorchMixing.IO;
 using TorchMixing.Reporting;
 using TorchMixing.Weighting;
@@ -69,6 +71,22 @@ public static class SweepReport
 
         AtomicFile.WriteAllText(Path.Combine(manifest.Directory, ReportFile), Markdown(manifest, cmp, finished.Count, written, mixture, observedFile, regMixText));
         return best;
+    }
+
+    /// <summary>
+    /// The unigram floor of the sweep's domains (from its first run's resolved config), or null for synthetic data, a
+    /// catalog that cannot be opened here, or domains that differ from the runs' (the report stays writable without it).
+    /// </summary>
+    private static IReadOnlyList<UnigramBaseline>? Unigram(SweepManifest manifest, IReadOnlyList<string> domains)
+    {
+        try
+        {
+            var task = manifest.Tasks[0];
+            var config = ConfigLoader.Load<TorchMixing.Training.LmRunConfig>(manifest.Plan.Config.Base, task.Overrides);
+            var unigram = TorchMixing.Training.LmRun.UnigramBaselines(config, manifest.Plan.Config.Base);
+            return unigram is not null && unigram.Select(u => u.Domain).SequenceEqual(domains) ? unigram : null;
+        }
+        catch (UserInputException) { return null; }
     }
 
     /// <summary>
@@ -174,6 +192,16 @@ public static class SweepReport
             cells.Add(o is null || !o.Testable ? "–" : o.HolmPValue.ToString("F3", inv));
             cells.Add(o is null ? "–" : o.Verdict);
             sb.AppendLine("| " + string.Join(" | ", cells) + " |");
+        }
+        if (Unigram(manifest, cmp.Domains) is { } unigram)
+        {
+            var cells = new List<string> { "*unigram model*", "–", "–" };
+            cells.AddRange(unigram.Select(u => u.TestCrossEntropy.ToString("F3", inv)));
+            cells.AddRange([unigram.Average(u => u.TestCrossEntropy).ToString("F3", inv), "–", "–", "–"]);
+            sb.AppendLine("| " + string.Join(" | ", cells) + " |");
+            sb.AppendLine();
+            sb.AppendLine("*unigram model*: the test loss of each domain's train-split token frequencies (add-½ smoothing), the floor a " +
+                          "language model has to beat; its π-loss column is the plain mean (π uniform assumed).");
         }
         sb.AppendLine();
         int significant = vs.Others.Count(o => o.Testable && o.Significant);

@@ -112,6 +112,27 @@ public static class LmRun
     /// </summary>
     private static (IReadOnlyList<IDomainSequences>, EvaluationSets, MixtureSamplerOptions) Catalog(LmRunConfig config, string source)
     {
+        var (catalog, corpora) = OpenCatalog(config, source);
+        return (corpora.Select(c => (IDomainSequences)c.Train).ToArray(),
+                new EvaluationSets(corpora.Select(c => (IDomainSequences)c.Validation).ToArray(), corpora.Select(c => (IDomainSequences)c.Test).ToArray()),
+                MixtureSamplerOptions.ForCatalog(catalog));
+    }
+
+    /// <summary>
+    /// Each domain's unigram floor (<see cref="UnigramBaseline"/>) for a catalog run, in the run's domain order, so
+    /// reports can print how far past token frequencies the models went; null for synthetic data.
+    /// </summary>
+    public static IReadOnlyList<UnigramBaseline>? UnigramBaselines(LmRunConfig config, string source)
+    {
+        if (config.Data.Source != "catalog") return null;
+        config.Model.Validated(source);
+        var (_, corpora) = OpenCatalog(config, source);
+        try { return corpora.Select(UnigramBaseline.Of).ToList(); }
+        finally { foreach (var c in corpora) c.Dispose(); }
+    }
+
+    private static (DataCatalog, IReadOnlyList<DomainCorpus>) OpenCatalog(LmRunConfig config, string source)
+    {
         string path = config.Data.Catalog ?? throw new UserInputException($"{source}: data.catalog (a catalog file, e.g. data/catalog.json) is required when data.source is \"catalog\".");
         if (!File.Exists(path))
             throw new UserInputException($"{source}: data.catalog: {path} {(Directory.Exists(path) ? "is a directory, not a catalog file" : "not found")}.");
@@ -150,8 +171,6 @@ public static class LmRun
                     throw new UserInputException($"{source}: model.sequence_length {config.Model.SequenceLength} is too long for domain '{c.Name}': " +
                                                  $"its {part} part holds {seqs.TokenCount} tokens, fewer than one sequence of {config.Model.SequenceLength} + 1.");
         }
-        return (corpora.Select(c => (IDomainSequences)c.Train).ToArray(),
-                new EvaluationSets(corpora.Select(c => (IDomainSequences)c.Validation).ToArray(), corpora.Select(c => (IDomainSequences)c.Test).ToArray()),
-                MixtureSamplerOptions.ForCatalog(catalog));
+        return (catalog, corpora);
     }
 }

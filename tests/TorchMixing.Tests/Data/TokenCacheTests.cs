@@ -76,6 +76,35 @@ public sealed class TokenCacheTests : IDisposable
         Assert.All(docs.Where(d => split.Of(d) == DataSplit.Test), d => Assert.Equal(DataSplit.Test, larger.Of(d)));
     }
 
+    [Fact]
+    public void Unigram_baseline_is_the_train_entropy_and_the_smoothed_unigram_test_loss_of_the_documents()
+    {
+        var docs = Docs(600, 5);
+        _fx.WriteText("uni/a.parquet", docs, rowGroupSize: 100);
+        var cat = Catalog(new DomainSource { Name = "uni", Files = ["uni"] }) with { TestFraction = 0.2 };
+        using var c = TokenCache.Open(cat, cat.Domains[0], Gpt2);
+
+        // Independent expectation from the documents: count ids per split, entropy and add-½ cross-entropy by hand.
+        var counts = new Dictionary<DataSplit, Dictionary<int, long>> { [DataSplit.Train] = [], [DataSplit.Test] = [] };
+        foreach (var d in docs.Where(d => !string.IsNullOrWhiteSpace(d)))
+            if (counts.TryGetValue(cat.Split.Of(d!), out var into))
+                foreach (int id in Gpt2.Encode(d!).Append(Gpt2.EndOfText)) into[id] = into.GetValueOrDefault(id) + 1;
+        var train = counts[DataSplit.Train];
+        var test = counts[DataSplit.Test];
+        double n = train.Values.Sum(), m = test.Values.Sum();
+        double h = 0;
+        foreach (var k in train.Values) h -= k / n * Math.Log(k / n);
+        int v = train.Keys.Union(test.Keys).Count();
+        double ce = 0;
+        foreach (var (id, k) in test) ce -= k * Math.Log((train.GetValueOrDefault(id) + 0.5) / (n + 0.5 * v));
+        ce /= m;
+
+        var u = UnigramBaseline.Of(c);
+        Assert.Equal(h, u.TrainEntropy, 9);
+        Assert.Equal(ce, u.TestCrossEntropy, 9);
+        Assert.True(u.TestCrossEntropy > u.TrainEntropy);   // held-out text costs more than the in-sample entropy
+    }
+
     [Theory]
     [InlineData(-0.1, 0.1, "validation_fraction")]
     [InlineData(0.1, 1.0, "test_fraction")]
