@@ -104,11 +104,16 @@ public static class DemoCommand
             runDirs.Add(runDir);
         }
         var comparison = RunComparison.Build(runDirs);
-        Terminal.Table("Held-out loss per domain after the short runs (lower is better; π-loss = importance-weighted)",
+        Terminal.Table("Test loss per domain after the short runs (lower is better; π-loss = importance-weighted; the test split is never read while training)",
             comparison.Headers, comparison.TableRows());
         Terminal.Info("Decoupled sampling keeps the objective (differences are optimisation noise at this budget); loss weights and " +
                       "classic-mode sampling move it. Longer runs and the full matrix: docs/language-models.md; plots: " +
                       $"torchmix compare {outDir}/* --out DIR.");
+        Terminal.Info("");
+        Terminal.Info("Your own domains → recommended weights: list your Parquet files per domain in a catalog (data/catalog.json is one), " +
+                      "check it with `torchmix data inspect my-catalog.json`, copy experiments/sweep-my-catalog.json with its \"catalog\" " +
+                      "pointing at yours, and run `torchmix sweep --config my-sweep.json`: its report.md ranks the weightings by " +
+                      "test loss with intervals, and mixture.json holds the best one's weights for `torchmix export`.");
         return 0;
     }
 }
