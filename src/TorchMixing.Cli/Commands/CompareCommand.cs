@@ -16,14 +16,18 @@ public static class CompareCommand
             DefaultValueFactory = _ => "test",
         };
         split.AcceptOnlyFromAmong("test", "validation");
+        var baseline = new Option<string?>("--baseline")
+        {
+            Description = "Also pair every configuration against this one (e.g. uniform), per domain and on the π-loss, Holm-adjusted over the table.",
+        };
         var cmd = new Command("compare", "Compare language-model runs: per-domain test loss, π-weighted loss, gradient noise, final weights.")
-            { runs, output, split };
+            { runs, output, split, baseline };
         cmd.SetAction(pr => Run(pr.GetValue(runs)!, pr.GetValue(output)!,
-                                pr.GetValue(split) == "validation" ? ComparisonMetric.Validation : ComparisonMetric.Test));
+                                pr.GetValue(split) == "validation" ? ComparisonMetric.Validation : ComparisonMetric.Test, pr.GetValue(baseline)));
         return cmd;
     }
 
-    private static int Run(string[] runs, string output, ComparisonMetric metric)
+    private static int Run(string[] runs, string output, ComparisonMetric metric, string? baseline)
     {
         var dirs = runs.Where(Directory.Exists).Where(d => File.Exists(Path.Combine(d, "metrics.jsonl"))).ToList();
         var missing = runs.Where(r => !Directory.Exists(r)).ToList();
@@ -33,6 +37,13 @@ public static class CompareCommand
         Terminal.Table($"{dirs.Count} run(s), {cmp.Rows.Count} configuration(s); {cmp.Metric.Label} loss = mean ± Student-t 95% CI over seeds",
             cmp.Headers, cmp.TableRows());
         Terminal.Info($"Best by {cmp.Metric.Label} π-loss: {cmp.VersusBest.Best}; {cmp.VersusBest.Method}.");
+        if (baseline is not null)
+        {
+            var vs = cmp.VersusBaseline(baseline);
+            Terminal.Table($"Paired difference against {baseline} of the final {cmp.Metric.Label} loss (mean ± Student-t 95% CI over shared seeds; " +
+                           "* = significant after Holm–Bonferroni over the whole table; negative = lower loss than the baseline)", vs.Headers, vs.TableRows());
+            Terminal.Info($"{vs.Method}.");
+        }
         foreach (var p in CliHost.Writing(output, "write the comparison plots", () => cmp.WritePlots(output).ToList())) Terminal.Info($"wrote {p}");
         return 0;
     }

@@ -48,6 +48,19 @@ public sealed class RunComparison
         return new RunComparison(domains, rows, groups, metric);
     }
 
+    /// <summary>
+    /// Every configuration paired against <paramref name="baseline"/> on each domain's final loss and on the π-loss
+    /// (<see cref="BaselineComparison"/>), on the same metric as the table.
+    /// </summary>
+    public BaselineComparison VersusBaseline(string baseline) =>
+        BaselineComparison.Compare(baseline, [.. Domains, "π-loss"], _groups.Select(g => new KeyValuePair<string, IReadOnlyDictionary<long, double[]>>(g.Key,
+            g.GroupBy(r => r.Seed).ToDictionary(s => s.Key, s =>
+            {
+                var last = Metric.Last(s.First())!;
+                var perDomain = Metric.DomainLoss(last)!;
+                return (double[])[.. Enumerable.Range(0, Domains.Count).Select(i => RunMetrics.At(perDomain, i)), Metric.PiLoss(last)!.Value];
+            }))).ToList());
+
     private static double FinalPiLoss(RunMetrics run, ComparisonMetric metric) => metric.PiLoss(metric.Last(run)!)!.Value;
 
     private static ComparisonRow Row(string name, List<RunMetrics> runs, int k, ComparisonMetric metric)

@@ -38,6 +38,12 @@ public sealed record SweepConfig
     [JsonPropertyName("regmix")]
     public RegMixSweepConfig? RegMix { get; init; }
 
+    /// <summary>
+    /// Optional configuration the report pairs every other against, per domain and on the π-loss (a second table,
+    /// Holm-adjusted over its cells): what each weighting changed relative to, say, uniform. Null: no such table.
+    /// </summary>
+    public string? Baseline { get; init; }
+
     /// <summary>Seeds run for every configuration (the runs' <c>seed</c>).</summary>
     public long[] Seeds { get; init; } = [0, 1, 2];
 

@@ -61,6 +61,8 @@ public sealed class SweepPlan
         else configurations = Expand(cfg);
         var duplicate = configurations.GroupBy(c => c.Name).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new UserInputException($"{source}: configuration name \"{duplicate.Key}\" occurs twice.");
+        if (cfg.Baseline is { } baseline && configurations.All(c => c.Name != baseline))
+            throw new UserInputException($"{source}: baseline \"{baseline}\" is not one of the configurations ({string.Join(", ", configurations.Select(c => c.Name))}).");
         var tasks = new List<SweepTask>();
         foreach (long seed in cfg.Seeds)
             foreach (var (name, set) in configurations)

@@ -217,6 +217,21 @@ public static class SweepReport
             sb.AppendLine(string.Create(inv, $"| {d.Name} | {d.Importance:F3} | {d.LossWeight:F3} | {d.SamplingWeight:F3} |") +
                           (d.AveragedSamplingWeight is { } ap ? string.Create(inv, $" {d.AveragedLossWeight:F3} | {ap:F3} |") : ""));
         sb.AppendLine();
+        if (cfg.Baseline is { } baseline && cmp.Rows.Any(r => r.Name == baseline))
+        {
+            var against = cmp.VersusBaseline(baseline);
+            sb.AppendLine($"### Against {baseline}");
+            sb.AppendLine();
+            sb.AppendLine($"Paired difference configuration − {baseline} of the final {metric.Label} loss per domain and of the π-loss, mean ± " +
+                          $"Student-t 95 % interval over shared seeds; negative = lower loss than {baseline}; **\\*** = significant after " +
+                          $"Holm–Bonferroni over the whole table. {Capital(against.Method)}.");
+            sb.AppendLine();
+            sb.AppendLine("| " + string.Join(" | ", against.Headers.Select(h => h.Replace("*", "\\*"))) + " |");
+            sb.AppendLine("|" + string.Concat(Enumerable.Repeat("---|", against.Headers.Count)));
+            foreach (var row in against.TableRows())
+                sb.AppendLine("| " + string.Join(" | ", row.Select(c => c.Replace("*", "\\*"))) + " |");
+            sb.AppendLine();
+        }
         if (regMix is not null) sb.Append(regMix);
         sb.AppendLine("Plots:");
         sb.AppendLine();

@@ -29,6 +29,7 @@ public class SweepResumeTests : IDisposable
         {
             n["configurations"] = JsonNode.Parse("""[{"name": "uniform"}, {"name": "loss-only", "set": ["weights.loss_weights=[1,1,0.3]"]}]""");
             n["jobs"] = 2;
+            n["baseline"] = "uniform";
         });
         string outDir = Path.Combine(_root, "sweep");
         Assert.Equal(6, SweepPlan.Load(SweepProcesses.TinySweep(Path.Combine(_root, "committed"), [])).Tasks.Count);   // the committed sweep as is
@@ -106,6 +107,10 @@ public class SweepResumeTests : IDisposable
         Assert.Equal(best, mixture.Origin.Config);
         Assert.Equal([0L, 1L], mixture.Origin.Seeds);
         Assert.StartsWith("test π-loss", mixture.Origin.SelectedBy);
+        // The baseline table: loss-only against uniform on the three domains and the π-loss, one family of 4.
+        Assert.Contains("### Against uniform", report);
+        Assert.Contains("4 paired comparisons against uniform (1 configurations × 4 columns", report);
+        Assert.Contains("| loss-only | 2 |", report);
         Assert.Equal(best == "loss-only" ? 0.3 : 1.0, mixture.Domains[2].LossWeight, 9);
     }
 
@@ -173,5 +178,8 @@ public class SweepResumeTests : IDisposable
         });
         var ex = Assert.Throws<UserInputException>(() => SweepManifest.Open(outDir, SweepPlan.Load(changed)));
         Assert.Contains("the sweep changed", ex.Message);
+        string unknownBaseline = SweepProcesses.TinySweep(Path.Combine(_root, "b"), [], n => n["baseline"] = "nope");
+        ex = Assert.Throws<UserInputException>(() => SweepPlan.Load(unknownBaseline));
+        Assert.Contains("baseline \"nope\" is not one of the configurations", ex.Message);
     }
 }

@@ -1,0 +1,81 @@
+using System.Globalization;
+
+namespace TorchMixing.Reporting;
+
+/// <summary>
+/// Every configuration against one named baseline (say uniform), per domain and on the π-loss: the question "what
+/// did this weighting change, and where" rather than "which is best". Each cell is the paired difference
+/// configuration − baseline over the seeds both ran (same data order and initialisation), with its Student-t 95 %
+/// interval and paired t-test; all the cells of the table are one family, adjusted with Holm–Bonferroni, so a
+/// "significant" cell keeps its meaning however many configurations and domains the table holds.
+/// </summary>
+public sealed class BaselineComparison
+{
+    private BaselineComparison(string baseline, IReadOnlyList<string> columns, IReadOnlyList<BaselineRow> rows)
+    {
+        Baseline = baseline;
+        Columns = columns;
+        Rows = rows;
+    }
+
+    public string Baseline { get; }
+
+    /// <summary>What each cell compares: the domains, then the π-loss.</summary>
+    public IReadOnlyList<string> Columns { get; }
+
+    public IReadOnlyList<BaselineRow> Rows { get; }
+
+    /// <summary>m: the cells that were tested (at least two shared seeds), all counted in the adjustment.</summary>
+    public int Comparisons => Rows.Sum(r => r.Cells.Count(c => c.Testable));
+
+    public string Method =>
+        $"{Comparisons} paired comparisons against {Baseline} ({Rows.Count} configurations × {Columns.Count} columns; paired t-test over " +
+        $"shared seeds, Holm–Bonferroni-adjusted over all {Comparisons}, family-wise {MeanCi.Level:P0})";
+
+    /// <param name="baseline">the configuration every other is paired against.</param>
+    /// <param name="columns">names of the score vector's entries.</param>
+    /// <param name="scores">configuration → (seed → score vector, one entry per column); lower is better.</param>
+    public static BaselineComparison Compare(string baseline, IReadOnlyList<string> columns,
+                                             IReadOnlyList<KeyValuePair<string, IReadOnlyDictionary<long, double[]>>> scores)
+    {
+        var reference = scores.FirstOrDefault(s => s.Key == baseline);
+        if (reference.Value is null)
+            throw new UserInputException($"baseline '{baseline}' is not among the configurations ({string.Join(", ", scores.Select(s => s.Key))}).");
+        var raw = new List<(string Name, int Shared, MeanCi[] Diff)>();
+        foreach (var (name, values) in scores)
+        {
+            if (name == baseline) continue;
+            var seeds = values.Keys.Where(reference.Value.ContainsKey).OrderBy(s => s).ToList();
+            var diffs = Enumerable.Range(0, columns.Count)
+                .Select(j => MeanCi.Of(seeds.Select(s => values[s][j] - reference.Value[s][j]).ToList())).ToArray();
+            raw.Add((name, seeds.Count, diffs));
+        }
+        var p = raw.SelectMany(r => r.Diff.Select(d => r.Shared >= 2 ? d.PValue : double.NaN)).ToArray();
+        var holm = HolmBonferroni.Adjust(p);
+        int k = 0;
+        var rows = raw.Select(r => new BaselineRow(r.Name, r.Shared,
+            r.Diff.Select(d => { int i = k++; return new BaselineCell(d, p[i], holm[i], r.Shared); }).ToArray())).ToList();
+        return new BaselineComparison(baseline, columns, rows);
+    }
+
+    public IReadOnlyList<string> Headers => ["config", "seeds", .. Columns.Select(c => $"{c} − {Baseline}")];
+
+    /// <summary>Cells as "+0.0123 ± 0.0045 *", the star marking significance at family-wise 95 %.</summary>
+    public IEnumerable<IReadOnlyList<string>> TableRows() =>
+        Rows.Select(r => (IReadOnlyList<string>)[r.Config, r.SharedSeeds.ToString(CultureInfo.InvariantCulture), .. r.Cells.Select(c => c.ToString())]);
+}
+
+/// <summary>One configuration against the baseline: a cell per column.</summary>
+public sealed record BaselineRow(string Config, int SharedSeeds, BaselineCell[] Cells);
+
+/// <summary>A paired difference configuration − baseline, its raw and Holm-adjusted p-values.</summary>
+public sealed record BaselineCell(MeanCi Difference, double PValue, double HolmPValue, int SharedSeeds)
+{
+    public bool Testable => SharedSeeds >= 2;
+
+    /// <summary>Significant at family-wise 95 % (Holm–Bonferroni over the whole table).</summary>
+    public bool Significant => Testable && HolmPValue < 1 - MeanCi.Level;
+
+    public override string ToString() => SharedSeeds < 1 ? "–" : string.Create(CultureInfo.InvariantCulture,
+        $"{Difference.Mean:+0.0000;-0.0000}{(Testable ? $" ± {Difference.HalfWidth:F4}" : "")}{(Significant ? " *" : "")}");
+}
