@@ -66,8 +66,17 @@ public sealed record StepMetrics
         JsonSerializer.Deserialize<StepMetrics>(line, Options) ?? throw new JsonException("a metrics line is null.");
 
     /// <summary>Every non-empty line of a metrics.jsonl file.</summary>
-    public static List<StepMetrics> ReadAll(string path) =>
-        File.ReadLines(path).Where(l => l.Length > 0).Select(Parse).ToList();
+    /// <summary>
+    /// Every line of a metrics.jsonl. A last line without its newline is a line still being written (a live run) or
+    /// torn by a kill: it is skipped, as resume truncates it; any other unreadable line is an error.
+    /// </summary>
+    public static List<StepMetrics> ReadAll(string path)
+    {
+        string text = File.ReadAllText(path);
+        var lines = text.Split('\n');
+        int complete = text.EndsWith('\n') ? lines.Length : lines.Length - 1;   // the last piece has no newline yet
+        return lines.Take(complete).Where(l => l.Length > 0).Select(Parse).ToList();
+    }
 
     /// <summary>NaN and ±∞ are not JSON numbers: written as null, and null reads back as NaN.</summary>
     private sealed class NonFiniteAsNull : JsonConverter<double>

@@ -84,6 +84,15 @@ public class LmCliAndReportTests : IDisposable
         File.WriteAllLines(Path.Combine(dir, "metrics.jsonl"),
             ["""{"step":1,"tokens":10,"grad_spread_sq":[2.0,8.0],"importance":[0.25,0.75],"loss_weights":[2,1],"sampling_weights":[0.4,0.6],"val_loss":[1,2],"val_pi_loss":1.75}"""]);
         Assert.True(double.IsNaN(RunComparison.GradientNoise(RunMetrics.Load(dir))));
+        // A live or killed run's last line without its newline (torn mid-write) is skipped, not an error.
+        File.WriteAllText(Path.Combine(dir, "metrics.jsonl"),
+            """{"step":1,"tokens":10,"importance":[0.25,0.75],"loss_weights":[2,1],"sampling_weights":[0.4,0.6],"val_loss":[1,2],"val_pi_loss":1.75}""" + "\n" +
+            """{"step":2,"tokens":20,"impor""");
+        Assert.Equal([1L], RunMetrics.Load(dir).Lines.Select(l => l.Step));
+        File.WriteAllText(Path.Combine(dir, "metrics.jsonl"), "{\"step\":1,\"tok\n{\"step\":2}\n");   // a broken line inside: still an error
+        Assert.Throws<UserInputException>(() => RunMetrics.Load(dir));
+        File.WriteAllLines(Path.Combine(dir, "metrics.jsonl"),
+            ["""{"step":1,"tokens":10,"grad_spread_sq":[2.0,8.0],"importance":[0.25,0.75],"loss_weights":[2,1],"sampling_weights":[0.4,0.6],"val_loss":[1,2],"val_pi_loss":1.75}"""]);
         // …and logged before the test split existed: compare says so instead of ranking by validation silently.
         var e = Assert.Throws<UserInputException>(() => RunComparison.Build([dir]));
         Assert.Contains("no test_loss", e.Message);
