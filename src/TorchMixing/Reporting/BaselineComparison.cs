@@ -76,6 +76,13 @@ public sealed record BaselineCell(MeanCi Difference, double PValue, double HolmP
     /// <summary>Significant at family-wise 95 % (Holm–Bonferroni over the whole table).</summary>
     public bool Significant => Testable && HolmPValue < 1 - MeanCi.Level;
 
-    public override string ToString() => SharedSeeds < 1 ? "–" : string.Create(CultureInfo.InvariantCulture,
-        $"{Difference.Mean:+0.0000;-0.0000}{(Testable ? $" ± {Difference.HalfWidth:F4}" : "")}{(Significant ? " *" : "")}");
+    public override string ToString()
+    {
+        if (SharedSeeds < 1) return "–";
+        // Rounded first: a tiny negative mean would otherwise print as "-+0.0000" (the zero section of a signed format).
+        double mean = Math.Round(Difference.Mean, 4);
+        if (mean == 0) mean = 0;   // −0 → +0
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{mean:+0.0000;-0.0000;0.0000}{(Testable ? $" ± {Difference.HalfWidth:F4}" : "")}{(Significant ? " *" : "")}");
+    }
 }

@@ -52,6 +52,14 @@ public class BaselineComparisonTests
     }
 
     [Fact]
+    public void ATinyNegativeDifferencePrintsAsZero()
+    {
+        var cell = new BaselineCell(new MeanCi(-0.00001, 0.02, 5), 0.9, 1, 5);
+        Assert.Equal("0.0000 ± 0.0200", cell.ToString());
+        Assert.Equal("-0.0100 ± 0.0200", (cell with { Difference = new MeanCi(-0.01, 0.02, 5) }).ToString());
+    }
+
+    [Fact]
     public void AnUnknownBaselineIsRefusedByName()
     {
         var e = Assert.Throws<UserInputException>(() => BaselineComparison.Compare("zzz", ["π-loss"], [Config("a", (0, [1.0]))]));
