@@ -109,9 +109,13 @@ public sealed class SweepPlan
         return s.Length <= 40 ? s : s[..32] + "_" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..7].ToLowerInvariant();
     }
 
+    /// <summary>
+    /// Hash of everything a run's numbers depend on: the resolved config without its <c>note</c>, which is
+    /// documentation — rewording a base config's note must not make a finished sweep refuse to resume or report.
+    /// </summary>
     private static string Fingerprint(LmRunConfig resolved)
     {
-        string json = JsonSerializer.Serialize(resolved, ConfigLoader.Options);
+        string json = JsonSerializer.Serialize(resolved with { Note = null }, ConfigLoader.Options);
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..16].ToLowerInvariant();
     }
 }

@@ -197,11 +197,14 @@ public static class SweepReport
         {
             var cells = new List<string> { "*unigram model*", "–", "–" };
             cells.AddRange(unigram.Select(u => u.TestCrossEntropy.ToString("F3", inv)));
-            cells.AddRange([unigram.Average(u => u.TestCrossEntropy).ToString("F3", inv), "–", "–", "–"]);
+            // π-weighted with the runs' importance (the first row's; π is fixed by the base config, not by the weighting).
+            var pi = cmp.Rows[0].Importance;
+            double piLoss = unigram.Select((u, i) => RunMetrics.At(pi, i) * u.TestCrossEntropy).Sum() / pi.Sum();
+            cells.AddRange([piLoss.ToString("F3", inv), "–", "–", "–"]);
             sb.AppendLine("| " + string.Join(" | ", cells) + " |");
             sb.AppendLine();
             sb.AppendLine("*unigram model*: the test loss of each domain's train-split token frequencies (add-½ smoothing), the floor a " +
-                          "language model has to beat; its π-loss column is the plain mean (π uniform assumed).");
+                          "language model has to beat; its π-loss weights them with the runs' π.");
         }
         sb.AppendLine();
         int significant = vs.Others.Count(o => o.Testable && o.Significant);

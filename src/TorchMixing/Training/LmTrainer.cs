@@ -198,7 +198,7 @@ public sealed class LmTrainer : IDisposable
             timings.Weighting += timings.Lap();
             if (_mixer.UpdateDue(_step))
             {
-                // Policies read the validation split only: the test split is never evaluated before this update.
+                // Policies are handed validation losses only; the test split's losses never reach the mixer.
                 if (_mixer.NeedsHeldOut)
                 {
                     validation = Evaluate(DataSplit.Validation);

@@ -178,6 +178,14 @@ public class SweepResumeTests : IDisposable
         });
         var ex = Assert.Throws<UserInputException>(() => SweepManifest.Open(outDir, SweepPlan.Load(changed)));
         Assert.Contains("the sweep changed", ex.Message);
+        // A reworded note is documentation: the plan (and so a finished sweep's manifest) stays the same.
+        string reworded = SweepProcesses.TinySweep(Path.Combine(_root, "n"), ["note=\"reworded\""], n =>
+        {
+            n["configurations"] = JsonNode.Parse("""[{"name": "u"}]""");
+            n["grid"] = JsonNode.Parse("""[{"key": "optimizer.learning_rate", "values": [0.01, 0.003]}, {"key": "weights.mode", "values": ["decoupled", "classic"]}]""");
+        });
+        Assert.Equal(plan.Tasks.Select(t => t.Fingerprint), SweepPlan.Load(reworded).Tasks.Select(t => t.Fingerprint));
+        SweepManifest.Open(outDir, SweepPlan.Load(reworded));
         string unknownBaseline = SweepProcesses.TinySweep(Path.Combine(_root, "b"), [], n => n["baseline"] = "nope");
         ex = Assert.Throws<UserInputException>(() => SweepPlan.Load(unknownBaseline));
         Assert.Contains("baseline \"nope\" is not one of the configurations", ex.Message);
