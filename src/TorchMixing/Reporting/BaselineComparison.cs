@@ -47,7 +47,8 @@ public sealed class BaselineComparison
             if (name == baseline) continue;
             var seeds = values.Keys.Where(reference.Value.ContainsKey).OrderBy(s => s).ToList();
             var diffs = Enumerable.Range(0, columns.Count)
-                .Select(j => MeanCi.Of(seeds.Select(s => values[s][j] - reference.Value[s][j]).ToList())).ToArray();
+                .Select(j => PairedComparison.Of([.. seeds.Select(s => values[s][j])], [.. seeds.Select(s => reference.Value[s][j])]).Difference)
+                .ToArray();
             raw.Add((name, seeds.Count, diffs));
         }
         var p = raw.SelectMany(r => r.Diff.Select(d => r.Shared >= 2 ? d.PValue : double.NaN)).ToArray();

@@ -156,6 +156,15 @@ public static class SweepReport
         return sb.ToString();
     }
 
+    /// <summary>A Markdown table's header line and its separator.</summary>
+    private static void TableHeader(StringBuilder sb, IReadOnlyList<string> headers)
+    {
+        TableRow(sb, headers);
+        sb.AppendLine("|" + string.Concat(Enumerable.Repeat("---|", headers.Count)));
+    }
+
+    private static void TableRow(StringBuilder sb, IEnumerable<string> cells) => sb.AppendLine("| " + string.Join(" | ", cells) + " |");
+
     private static string Markdown(SweepManifest manifest, RunComparison cmp, int finished, IReadOnlyList<string> plots, MixtureFile mixture,
                                    string mixtureFile, string? regMix)
     {
@@ -180,8 +189,7 @@ public static class SweepReport
         var headers = new List<string> { "configuration", "seeds", "mode" };
         headers.AddRange(cmp.Domains.Select(d => $"{metric.Label} {d}"));
         headers.AddRange([$"{metric.Label} π-loss", "π-loss − best (paired)", "p (Holm)", "at 95 %"]);
-        sb.AppendLine("| " + string.Join(" | ", headers) + " |");
-        sb.AppendLine("|" + string.Concat(Enumerable.Repeat("---|", headers.Count)));
+        TableHeader(sb, headers);
         foreach (var r in cmp.Rows.OrderBy(r => r.PiLoss.Mean))
         {
             var o = vs.Others.FirstOrDefault(x => x.Config == r.Name);
@@ -191,7 +199,7 @@ public static class SweepReport
             cells.Add(o is null ? "best" : Fmt(o.Difference, signed: true));
             cells.Add(o is null || !o.Testable ? "–" : o.HolmPValue.ToString("F3", inv));
             cells.Add(o is null ? "–" : o.Verdict);
-            sb.AppendLine("| " + string.Join(" | ", cells) + " |");
+            TableRow(sb, cells);
         }
         if (Unigram(manifest, cmp.Domains) is { } unigram)
         {
@@ -201,7 +209,7 @@ public static class SweepReport
             var pi = cmp.Rows[0].Importance;
             double piLoss = unigram.Select((u, i) => RunMetrics.At(pi, i) * u.TestCrossEntropy).Sum() / pi.Sum();
             cells.AddRange([piLoss.ToString("F3", inv), "–", "–", "–"]);
-            sb.AppendLine("| " + string.Join(" | ", cells) + " |");
+            TableRow(sb, cells);
             sb.AppendLine();
             sb.AppendLine("*unigram model*: the test loss of each domain's train-split token frequencies (add-½ smoothing), the floor a " +
                           "language model has to beat; its π-loss weights them with the runs' π.");
@@ -229,10 +237,9 @@ public static class SweepReport
                           $"Student-t 95 % interval over shared seeds; negative = lower loss than {baseline}; **\\*** = significant after " +
                           $"Holm–Bonferroni over the whole table. {Capital(against.Method)}.");
             sb.AppendLine();
-            sb.AppendLine("| " + string.Join(" | ", against.Headers.Select(h => h.Replace("*", "\\*"))) + " |");
-            sb.AppendLine("|" + string.Concat(Enumerable.Repeat("---|", against.Headers.Count)));
-            foreach (var row in against.TableRows())
-                sb.AppendLine("| " + string.Join(" | ", row.Select(c => c.Replace("*", "\\*"))) + " |");
+            // The cells' significance star is Markdown emphasis unless escaped.
+            TableHeader(sb, against.Headers.Select(h => h.Replace("*", "\\*")).ToList());
+            foreach (var row in against.TableRows()) TableRow(sb, row.Select(c => c.Replace("*", "\\*")));
             sb.AppendLine();
         }
         if (regMix is not null) sb.Append(regMix);
