@@ -57,7 +57,7 @@ public static class ExportCommand
                     foreach (var f in formats) Exporters.For(f).Render(dryRun);
                     int vocab, eos;
                     using (var lease = TextTokenizer.Rent(catalog.Tokenizer)) { vocab = lease.Tokenizer.VocabSize; eos = lease.Tokenizer.EndOfText; }
-                    shards = TokenShards.Write(corpora, tokensDir, catalog.Tokenizer.ToString(), vocab, eos);
+                    shards = TokenShards.Write(corpora, tokensDir, catalog.Tokenizer.ToString(), vocab, eos, options.SequenceLength ?? mixture.SequenceLength);
                     Terminal.Info($"wrote token shards for {shards.Domains.Count} domain(s) to {shards.Directory} (Megatron {shards.MegatronDtype}, OLMo {shards.OlmoDtype})");
                 }
             }

@@ -103,6 +103,37 @@ public sealed class ExportSemanticsTests : IDisposable
         AssertProportional(objective, ds["datasets"]!.AsArray().Select(d => d!["weight"]!.GetValue<double>()).ToArray(), "torchtune child weights");
     }
 
+    /// <summary>
+    /// Each Megatron argument line, read by python/megatron_reader.py (which follows Megatron-LM core_v0.19.0:
+    /// arguments.py validate_args, training/utils/common_utils.py get_blend_and_blend_per_split, core/datasets/utils.py
+    /// get_blend_from_list, blended_megatron_dataset_config.py __post_init__ and the builder's split bookends), keeps
+    /// every training document in training with the objective weights — and the same lines without the split do not.
+    /// </summary>
+    [Fact]
+    public void Megatron_argument_lines_keep_every_training_document_in_training()
+    {
+        var m = ExportMixture.Create(Adaptive(), new ExportOptions());
+        var objective = Objective(GradientMode.Decoupled, W, P);
+        string meg = Write(m, ExportFormat.Megatron);
+        foreach (var file in new[] { "data-path.args", "data-args-path.args", "per-split.args" })
+        {
+            var r = PythonTool.Run("megatron_reader.py", _dir, Path.Combine(meg, file));
+            Assert.True(r["ok"]!.GetValue<bool>(), $"{file}: Megatron refuses it: {r["error"]}");
+            var blend = r["blend"] ?? r["blend_per_split"]![0]!;
+            Assert.Equal(["megatron/code.train", "megatron/prose.train", "megatron/web.train"], blend[0]!.AsArray().Select(x => x!.GetValue<string>()));
+            AssertProportional(objective, Doubles(blend[1]), file);
+            Assert.All(r["train_fraction"]!.AsObject(), kv => Assert.Equal(1.0, kv.Value!.GetValue<double>()));
+        }
+        // Without the split, Megatron's own defaults: --data-path loses 3 % of training, --data-args-path is refused.
+        File.WriteAllText(Path.Combine(meg, "no-split.args"), File.ReadAllText(Path.Combine(meg, "data-path.args")).Replace(MegatronExporter.Split, ""));
+        var legacy = PythonTool.Run("megatron_reader.py", _dir, Path.Combine(meg, "no-split.args"));
+        Assert.All(legacy["train_fraction"]!.AsObject(), kv => Assert.Equal(0.969, kv.Value!.GetValue<double>(), 9));
+        File.WriteAllText(Path.Combine(meg, "no-split-file.args"), "--data-args-path data-args.txt\n");
+        var refused = PythonTool.Run("megatron_reader.py", _dir, Path.Combine(meg, "no-split-file.args"));
+        Assert.False(refused["ok"]!.GetValue<bool>());
+        Assert.Equal("split must be provided when blend is not None", refused["error"]!.GetValue<string>());
+    }
+
     [Theory]
     [InlineData(GradientMode.Decoupled)]
     [InlineData(GradientMode.Classic)]
