@@ -134,32 +134,34 @@ public sealed class ExportSemanticsTests : IDisposable
         Assert.Equal("split must be provided when blend is not None", refused["error"]!.GetValue<string>());
     }
 
+    /// <summary>
+    /// NeMo Automodel v0.5.0 (nemo_automodel/components/datasets/llm/megatron_dataset.py, commit d02f49cb) reads a dict of
+    /// paths as Megatron's blend_per_split: the train blend carries the objective shares and no split ratio (which
+    /// Megatron would refuse next to blend_per_split), so every training document stays in training.
+    /// </summary>
     [Theory]
     [InlineData(GradientMode.Decoupled)]
     [InlineData(GradientMode.Classic)]
-    public void Nemo_per_token_multiplier_equals_our_loss_scale_up_to_a_constant(GradientMode mode)
+    public void Nemo_recipe_sections_blend_the_objective_shares_per_split(GradientMode mode)
     {
         PythonTool.Require("yaml", "python3-yaml");
         var m = ExportMixture.Create(Adaptive(mode), new ExportOptions());
         string nemo = Write(m, ExportFormat.Nemo);
-        var parsed = PythonTool.Run("parse_exports.py", _dir, Path.Combine(nemo, "domain_mixture.yaml"));
-        var domains = parsed[Path.Combine(nemo, "domain_mixture.yaml")]!["domain_mixture"]!["domains"]!.AsArray();
-        Assert.Equal(["code", "prose", "web"], domains.Select(d => d!["name"]!.GetValue<string>()));
-        var sampling = domains.Select(d => d!["sampling_weight"]!.GetValue<double>()).ToArray();
-        var objective = domains.Select(d => d!["objective_weight"]!.GetValue<double>()).ToArray();
-        Assert.All(sampling, s => Assert.True(s > 0));
-        Assert.All(objective, o => Assert.True(o >= 0));
-        // NeMo (domain_mixture.py): both normalised, multiplier = objective_i / sampling_i on every token.
-        var so = Normalized(objective);
-        var ss = Normalized(sampling);
-        var multiplier = so.Select((o, i) => o / ss[i]).ToArray();
-        // Ours: s_i from the library's one loss-scale function, with the expected counts b_i = B·p_i of a batch of 64.
-        var ours = LossScales.Compute(Pi, W, P.Select(p => 64 * p).ToArray(), mode);
-        AssertProportional(ours, multiplier, "NeMo multiplier vs our s_i");
-        // And the blend NeMo's Megatron dataset must use: the same paths in the same order, with the sampling weights.
-        var blend = File.ReadAllLines(Path.Combine(nemo, "megatron-blend.txt")).Select(l => l.Split(' ')).ToArray();
-        Assert.Equal(domains.Select(d => d!["path"]!.GetValue<string>()), blend.Select(b => b[1]));
-        AssertProportional(P, blend.Select(b => double.Parse(b[0], System.Globalization.CultureInfo.InvariantCulture)).ToArray(), "nemo blend");
+        string file = Path.Combine(nemo, "megatron_pretraining.yaml");
+        Assert.StartsWith("# NVIDIA-NeMo/Automodel v0.5.0: one knob", File.ReadAllText(file));
+        var parsed = PythonTool.Run("nemo_reader.py", _dir, file);
+        var train = parsed["dataset"]!;
+        Assert.Equal("nemo_automodel.components.datasets.llm.megatron_dataset.MegatronPretraining", train["target"]!.GetValue<string>());
+        Assert.Equal("train", train["splits_to_build"]!.GetValue<string>());
+        Assert.Null(train["split"]);
+        var blend = train["blend_per_split"]![0]!;
+        Assert.Equal(["megatron/code.train", "megatron/prose.train", "megatron/web.train"], blend[0]!.AsArray().Select(x => x!.GetValue<string>()));
+        AssertProportional(Objective(mode, W, P), Doubles(blend[1]), "nemo train blend");
+        Assert.Equal(m.PlanFor(m.ObjectiveShares)!.TotalSequences, train["num_train_samples"]!.GetValue<long>());
+        var validation = parsed["validation_dataset"]!["blend_per_split"]![1]!;
+        Assert.Equal(["megatron/code.valid", "megatron/prose.valid", "megatron/web.valid"], validation[0]!.AsArray().Select(x => x!.GetValue<string>()));
+        Assert.Null(validation[1]);
+        Assert.Null(parsed["dataset"]!["blend_per_split"]![2]);
     }
 
     [Fact]
