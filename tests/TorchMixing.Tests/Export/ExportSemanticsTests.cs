@@ -51,7 +51,8 @@ public sealed class ExportSemanticsTests : IDisposable
         string meg = Write(m, ExportFormat.Megatron);
         var line = File.ReadAllText(Path.Combine(meg, "data-path.args")).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("--data-path", line[0]);
-        var (prefixes, weights) = MegatronBlend(line.Skip(1));
+        var (prefixes, weights) = MegatronBlend(line.Skip(1).TakeWhile(t => !t.StartsWith("--")));
+        Assert.Equal(["--split", "100,0,0"], line[^2..]);
         Assert.Equal(["megatron/code.train", "megatron/prose.train", "megatron/web.train"], prefixes);
         AssertProportional(objective, weights, "megatron --data-path");
         var (_, fileWeights) = MegatronBlend(File.ReadAllText(Path.Combine(meg, "data-args.txt")).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
@@ -85,14 +86,16 @@ public sealed class ExportSemanticsTests : IDisposable
         Assert.Equal("all_exhausted", names["STOPPING_STRATEGY"]!.GetValue<string>());
         Assert.Single(Calls(parsed[Path.Combine(hf, "interleave.py")]!, "interleave_datasets"));
 
-        // Mosaic: repeat × available sequences = planned sequences, in proportion to the objective (up to rounding).
+        // Mosaic (streaming v0.13.0 Stream.apply_weights): an absolute integer choose per stream is taken as is; the
+        // chosen sequences are in proportion to the objective (up to rounding) and sum to the budget in sequences.
         string mosaic = Write(m, ExportFormat.Mosaic);
         parsed = PythonTool.Run("parse_exports.py", _dir, Path.Combine(mosaic, "streams.py"), Path.Combine(mosaic, "streams.json"));
         var streams = Calls(parsed[Path.Combine(mosaic, "streams.py")]!, "Stream").ToList();
         Assert.Equal(3, streams.Count);
-        var planned = streams.Select((s, i) => s["kwargs"]!["repeat"]!.GetValue<double>() * (Tokens[i] / 65)).ToArray();
-        AssertProportional(objective, planned, "mosaic repeat × sequences", tolerance: 1.0 / planned.Sum());
-        Assert.Equal((300_000 + 63) / 64, Math.Round(planned.Sum()));
+        var planned = streams.Select(s => (double)s["kwargs"]!["choose"]!.GetValue<long>()).ToArray();
+        AssertProportional(objective, planned, "mosaic choose", tolerance: 1.0 / planned.Sum());
+        Assert.Equal((300_000 + 63) / 64, planned.Sum());
+        Assert.All(streams, s => Assert.Null(s["kwargs"]!["repeat"]));
 
         // torchtune: InterleavedDataset weights (and each child's weight).
         string tt = Write(m, ExportFormat.Torchtune);
@@ -225,7 +228,7 @@ public sealed class ExportSemanticsTests : IDisposable
         Assert.Equal("first_exhausted", hf["stopping_strategy"]!.GetValue<string>());
 
         var mosaic = JsonNode.Parse(File.ReadAllText(Path.Combine(Write(m, ExportFormat.Mosaic), "streams.json")))!;
-        Assert.True(mosaic["streams"]![0]!["repeat"]!.GetValue<double>() <= 0.5);
+        Assert.True(mosaic["streams"]![0]!["choose"]!.GetValue<long>() <= 0.5 * (Tokens[0] / 65));
     }
 
     [Fact]
