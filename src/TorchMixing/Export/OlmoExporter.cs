@@ -41,6 +41,7 @@ public sealed class OlmoExporter : IMixtureExporter
         lost.Add("Epoch caps carried over: cap < 1 epoch → max_source_fraction, cap ≥ 1 → max_repetition_ratio; uncapped sources get the repetition the budget needs. " +
                  "max_fraction (a cap on the share) has no OLMo field; the export checks it.");
         if (m.Shards is null) lost.Add("No token files were written: the paths are relative to the folder `torchmix export --with-tokens DIR` writes them to.");
+        lost.Add("Each token file has its document index beside it (<name>.csv.gz, which OLMo-core reads for remote paths): copy both when moving the files to object storage.");
 
         long requested = m.TokenBudget ?? 1_000_000_000;
         int t = m.SequenceLength ?? 2048;

@@ -64,6 +64,24 @@ public sealed class ExportCommandTests : IDisposable
         Assert.Equal(2, prefixes.Count);
         Assert.All(prefixes, p => { Assert.True(File.Exists(p + ".bin"), p); Assert.True(File.Exists(p + ".idx"), p); Assert.StartsWith(Path.GetFullPath(tokens), p); });
 
+        // Megatron core_v0.19.0 (python/megatron_reader.py over the real .idx files) keeps every document in training.
+        var megatron = PythonTool.Run("megatron_reader.py", _fx.Root, Path.Combine(output, "megatron", "data-path.args"));
+        Assert.True(megatron["ok"]!.GetValue<bool>(), megatron["error"]?.ToString());
+        Assert.All(megatron["train_fraction"]!.AsObject(), kv => Assert.Equal(1.0, kv.Value!.GetValue<double>()));
+
+        // Mosaic streaming v0.13.0 (python/mds_reader.py): the streams name real MDS folders, and apply_weights over the
+        // samples in them draws the objective shares (π = w = equal here: 1/2 each) for the whole budget in sequences.
+        var mosaic = PythonTool.Run("mds_reader.py", _fx.Root, "--streams", Path.Combine(output, "mosaic", "streams.json"));
+        var weights = mosaic["weights"]!;
+        Assert.Equal((2000 + 15) / 16, weights["epoch_size"]!.GetValue<int>());
+        Assert.All(weights["proportion"]!.AsArray(), x => Assert.True(Math.Abs(x!.GetValue<double>() - 0.5) <= 1.0 / 125, $"{x}"));
+
+        // OLMo-core v2.5.0: each token file has its .csv.gz document index, agreeing with its end-of-text positions.
+        var olmoPaths = Directory.GetFiles(Path.Combine(tokens, "olmo"), "*.npy");
+        Assert.Equal(4, olmoPaths.Length);
+        var olmo = PythonTool.Run("read_token_shards.py", _fx.Root, olmoPaths.Select(p => $"olmo:{p}:uint16:50256").ToArray());
+        Assert.All(olmoPaths, p => Assert.NotEmpty(olmo["olmo"]![p]!["documents"]!.AsArray()));
+
         // The saved mixture carries the catalog's limits and the caches' token counts, and loads back.
         var saved = MixtureFile.Load(Path.Combine(output, "mixture.json"));
         Assert.Equal(2, saved.Domains[1].Limits!.MaxEpochs);
