@@ -20,11 +20,15 @@ namespace TorchMixing.Export;
 public sealed class ExportMixture
 {
     private ExportMixture(MixtureFile mixture, ExportOptions options, IReadOnlyList<ExportDomain> domains, TokenShardSet? shards,
-                          string? tokenizer, int? vocabSize, int? endOfText)
+                          string? tokenizer, int? vocabSize, int? endOfText, DocumentSplit? heldOut)
     {
         Mixture = mixture; Options = options; Domains = domains; Shards = shards;
-        Tokenizer = tokenizer; VocabSize = vocabSize; EndOfText = endOfText;
+        Tokenizer = tokenizer; VocabSize = vocabSize; EndOfText = endOfText; HeldOut = heldOut;
     }
+
+    /// <summary>The catalog's validation/test shares (null without a catalog): targets that read the Parquet rows
+    /// themselves must drop the held-out documents exactly as training did.</summary>
+    public DocumentSplit? HeldOut { get; }
 
     public MixtureFile Mixture { get; }
     public ExportOptions Options { get; }
@@ -83,7 +87,7 @@ public sealed class ExportMixture
             vocab = lease.Tokenizer.VocabSize;
             eos = lease.Tokenizer.EndOfText;
         }
-        return new ExportMixture(mixture, options, domains, shards, tokenizer, vocab, eos);
+        return new ExportMixture(mixture, options, domains, shards, tokenizer, vocab, eos, catalog?.Split);
     }
 
     /// <summary>

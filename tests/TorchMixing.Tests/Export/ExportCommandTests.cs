@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using TorchMixing.Cli;
 using TorchMixing.Cli.Commands;
+using TorchMixing.Data;
 using TorchMixing.Tests.Data;
 using TorchMixing.Weighting;
 
@@ -81,6 +82,23 @@ public sealed class ExportCommandTests : IDisposable
         Assert.Equal(4, olmoPaths.Length);
         var olmo = PythonTool.Run("read_token_shards.py", _fx.Root, olmoPaths.Select(p => $"olmo:{p}:uint16:50256").ToArray());
         Assert.All(olmoPaths, p => Assert.NotEmpty(olmo["olmo"]![p]!["documents"]!.AsArray()));
+
+        // HF (datasets 5.0.1): keep() passes exactly the rows training tokenized — the catalog rows and tricky texts
+        // (null, .NET whitespace, characters Python alone calls whitespace, non-BMP), judged here by the library's rule.
+        var split = new DocumentSplit(0.1, 0.1);
+        var probe = new List<string?> { null, "", "  ", "\u001c", "\u001f", "\u00a0\u2028", "😀 emoji", "naïve ✓" };
+        probe.AddRange(Enumerable.Range(0, 30).Select(i => (string?)$"𝔘nicode {i} 😀")); // surrogate pairs: the hash runs over UTF-16 units
+        probe.AddRange(Enumerable.Range(0, 0x3001).Where(c => char.IsWhiteSpace((char)c)).Select(c => (string?)((char)c).ToString()));
+        probe.AddRange(Enumerable.Range(0, 200).Select(i => (string?)$"Sentence {i} of prose, with {i * 13 % 50} words."));
+        string texts = _fx.Path("texts.json");
+        File.WriteAllText(texts, System.Text.Json.JsonSerializer.Serialize(probe));
+        var hf = PythonTool.Run("hf_reader.py", _fx.Root, Path.Combine(output, "hf", "interleave.py"), texts);
+        var kept = hf["keep"]!.AsArray().Select(x => x!.GetValue<bool>()).ToList();
+        for (int i = 0; i < probe.Count; i++)
+            Assert.True((!string.IsNullOrWhiteSpace(probe[i]) && split.Of(probe[i]!) == DataSplit.Train) == kept[i], $"keep({System.Text.Json.JsonSerializer.Serialize(probe[i])}) = {kept[i]}");
+        var hfJson = JsonNode.Parse(File.ReadAllText(Path.Combine(output, "hf", "interleave.json")))!;
+        Assert.Equal(kept.Skip(probe.Count - 200).Count(k => k), hfJson["datasets"]![0]!["training_documents"]!.GetValue<long>());
+        Assert.Equal("all_exhausted", hfJson["stopping_strategy"]!.GetValue<string>());
 
         // The saved mixture carries the catalog's limits and the caches' token counts, and loads back.
         var saved = MixtureFile.Load(Path.Combine(output, "mixture.json"));

@@ -36,7 +36,7 @@ public sealed class ExportSemanticsTests : IDisposable
     private static double[] Doubles(JsonNode? n) => n!.AsArray().Select(x => x!.GetValue<double>()).ToArray();
 
     private static IEnumerable<JsonObject> Calls(JsonNode parsed, string func) =>
-        parsed["calls"]!.AsArray().Select(c => c!.AsObject()).Where(c => c["func"]!.GetValue<string>() == func);
+        parsed["calls"]!.AsArray().Select(c => c!.AsObject()).Where(c => c["func"]?.GetValue<string>() == func);
 
     [Theory]
     [InlineData(GradientMode.Decoupled)]
@@ -225,7 +225,14 @@ public sealed class ExportSemanticsTests : IDisposable
         Assert.Equal(Math.Max(1.0, Math.Ceiling(100_000 * objective[2] / Tokens[2] * 1000) / 1000), s[2]!["max_repetition_ratio"]!.GetValue<double>());
 
         var hf = JsonNode.Parse(File.ReadAllText(Path.Combine(Write(m, ExportFormat.Hf), "interleave.json")))!;
-        Assert.Equal("first_exhausted", hf["stopping_strategy"]!.GetValue<string>());
+        Assert.Equal("all_exhausted", hf["stopping_strategy"]!.GetValue<string>());
+        // The capped domain is never repeated; the others are repeated enough that each outlasts the budget alone.
+        var datasets = hf["datasets"]!.AsArray();
+        Assert.Equal(1, datasets[0]!["repeats"]!.GetValue<int>());
+        long max = hf["max_documents"]!.GetValue<long>();
+        var q = Doubles(hf["probabilities"]);
+        for (int i = 1; i < 3; i++)
+            Assert.True(datasets[i]!["repeats"]!.GetValue<int>() * Documents[i] >= 1.1 * max * q[i] - 1e-9, $"domain {i} runs out before the budget");
 
         var mosaic = JsonNode.Parse(File.ReadAllText(Path.Combine(Write(m, ExportFormat.Mosaic), "streams.json")))!;
         Assert.True(mosaic["streams"]![0]!["choose"]!.GetValue<long>() <= 0.5 * (Tokens[0] / 65));
