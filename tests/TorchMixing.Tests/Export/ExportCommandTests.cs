@@ -58,7 +58,7 @@ public sealed class ExportCommandTests : IDisposable
         var (code, err) = Run(run, "--format", "all", "--out", output, "--with-tokens", tokens);
         Assert.True(code == 0, err);
         foreach (var f in new[] { "megatron/data-path.args", "megatron/per-split-data-args.json", "nemo/megatron_pretraining.yaml", "olmo/source_mixture.py",
-                                  "hf/interleave.py", "mosaic/streams.py", "torchtune/interleaved.yaml", "mixture.json" })
+                                  "hf/interleave.py", "mosaic/streams.py", "torchtune/dataset.yaml", "mixture.json" })
             Assert.True(File.Exists(Path.Combine(output, f)), f);
         var line = File.ReadAllText(Path.Combine(output, "megatron", "data-path.args")).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
         var prefixes = line.Skip(1).TakeWhile(t => !t.StartsWith("--")).Where((_, i) => i % 2 == 1).ToList();

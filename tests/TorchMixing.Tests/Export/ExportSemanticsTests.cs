@@ -97,13 +97,18 @@ public sealed class ExportSemanticsTests : IDisposable
         Assert.Equal((300_000 + 63) / 64, planned.Sum());
         Assert.All(streams, s => Assert.Null(s["kwargs"]!["repeat"]));
 
-        // torchtune: InterleavedDataset weights (and each child's weight).
+        // torchtune v0.6.1 (torchtune/datasets/_concat.py, recipes/full_finetune_single_device.py, commit a6290a5b): a
+        // dataset list is a ConcatDataset drawn by length, so k copies of a domain weigh it k·N. The first line says the
+        // release cannot carry weights; the copies are the nearest whole numbers to objective/tokens, smallest 1.
         string tt = Write(m, ExportFormat.Torchtune);
-        parsed = PythonTool.Run("parse_exports.py", _dir, Path.Combine(tt, "interleaved.yaml"));
-        var ds = parsed[Path.Combine(tt, "interleaved.yaml")]!["dataset"]!;
-        Assert.Equal("torchtune.datasets._interleaved.InterleavedDataset", ds["_component_"]!.GetValue<string>());
-        AssertProportional(objective, Doubles(ds["weights"]), "torchtune weights");
-        AssertProportional(objective, ds["datasets"]!.AsArray().Select(d => d!["weight"]!.GetValue<double>()).ToArray(), "torchtune child weights");
+        Assert.StartsWith("# pytorch/torchtune v0.6.1 cannot carry mixture weights", File.ReadAllText(Path.Combine(tt, "dataset.yaml")));
+        parsed = PythonTool.Run("parse_exports.py", _dir, Path.Combine(tt, "dataset.yaml"));
+        var list = parsed[Path.Combine(tt, "dataset.yaml")]!["dataset"]!.AsArray();
+        Assert.All(list, d => Assert.Equal("torchtune.datasets.text_completion_dataset", d!["_component_"]!.GetValue<string>()));
+        var copies = new[] { "code", "prose", "web" }.Select(n => list.Count(d => d!["data_files"]![0]!.GetValue<string>() == $"{n}/*.parquet")).ToArray();
+        var need = objective.Select((o, i) => o / Tokens[i]).ToArray();
+        Assert.Equal(need.Select(x => (int)Math.Round(x / need.Min())).ToArray(), copies);
+        AssertProportional(objective, copies.Select((k, i) => (double)k * Tokens[i]).ToArray(), "torchtune k·tokens", tolerance: 0.05);
     }
 
     /// <summary>
