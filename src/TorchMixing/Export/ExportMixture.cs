@@ -138,9 +138,13 @@ public sealed class ExportMixture
     /// </summary>
     public ExportFile Notes(ExportFormat format, string exported, IReadOnlyList<double> exportedWeights, IEnumerable<string> lost, MixturePlan? plan)
     {
+        var lostList = lost.ToList();
         var o = new JsonObject
         {
+            // First: what the target's release cannot carry, in one line (the target's own files may hold no comments).
+            ["summary"] = $"{Exporters.Release(format)}: {exported}. {lostList[0]}",
             ["format"] = Exporters.Name(format),
+            ["release"] = Exporters.Release(format),
             ["exported"] = exported,
             ["mode"] = Mode == GradientMode.Classic ? "classic" : "decoupled",
             ["policy"] = Mixture.Policy,
@@ -160,7 +164,7 @@ public sealed class ExportMixture
                 ["available_tokens"] = d.AvailableTokens,
                 ["max_epochs"] = double.IsPositiveInfinity(d.Limits.EpochCap) ? null : d.Limits.EpochCap,
             }).ToArray()),
-            ["lost"] = new JsonArray(lost.Select(s => (JsonNode?)s).ToArray()),
+            ["lost"] = new JsonArray(lostList.Select(s => (JsonNode?)s).ToArray()),
         };
         if (plan is not null)
             o["plan"] = new JsonArray(plan.Domains.Select(p => (JsonNode?)new JsonObject

@@ -19,6 +19,8 @@ public sealed class MegatronExporter : IMixtureExporter
 {
     public ExportFormat Format => ExportFormat.Megatron;
 
+    public const string Release = "NVIDIA/Megatron-LM core_v0.19.0";
+
     /// <summary>Every document of a training prefix stays in training (none goes to Megatron's valid/test splits).</summary>
     public const string Split = "--split 100,0,0";
 

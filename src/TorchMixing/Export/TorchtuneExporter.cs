@@ -47,13 +47,13 @@ public sealed class TorchtuneExporter : IMixtureExporter
             foreach (var i in used) repeats[i] = 1;
             first = $"{Release} cannot carry mixture weights (a dataset list is a ConcatDataset sampled by length), and without token counts no repeat counts can be computed: each domain is listed once, sampled by its size.";
         }
-        lost.Add(first);
+        lost.Insert(0, first);
         lost.Add("torchtune reads the Parquet rows itself: null, blank and held-out rows are not filtered (a YAML filter_fn cannot name a function); one epoch of the list is the sampled mixture, so set the recipe's epochs/steps from the plan.");
 
         var yaml = new StringBuilder();
         yaml.Append(ExportText.Comment([first]));
         yaml.Append(ExportText.Comment([
-            $"Exported by torchmix ({m.WeightsKind} weights, policy '{m.Mixture.Policy}'). Lost: " + string.Join(" ", lost.Skip(1).Take(lost.Count - 2)),
+            $"Exported by torchmix ({m.WeightsKind} weights, policy '{m.Mixture.Policy}'). Lost: " + string.Join(" ", lost.Skip(1)),
             "Upstream: torchtune/datasets/_concat.py (ConcatDataset) and _text_completion.py (text_completion_dataset); set the recipe's tokenizer.",
         ]));
         yaml.AppendLine("dataset:");

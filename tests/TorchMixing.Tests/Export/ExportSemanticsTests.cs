@@ -204,6 +204,9 @@ public sealed class ExportSemanticsTests : IDisposable
         var same = Static() with { Domains = Static().Domains.Select((d, i) => d with { SamplingWeight = objective[i] }).ToList() };
         var notes = JsonNode.Parse(File.ReadAllText(Path.Combine(Write(ExportMixture.Create(same, new ExportOptions()), ExportFormat.Megatron), "torchmix-export.json")))!;
         Assert.StartsWith("Nothing", notes["lost"]![0]!.GetValue<string>());
+        Assert.StartsWith("NVIDIA/Megatron-LM core_v0.19.0: ", notes["summary"]!.GetValue<string>());
+        var tt = JsonNode.Parse(File.ReadAllText(Path.Combine(Write(ExportMixture.Create(same, new ExportOptions()), ExportFormat.Torchtune), "torchmix-export.json")))!;
+        Assert.Contains("cannot carry mixture weights", tt["summary"]!.GetValue<string>());
         Assert.Null(notes["trajectory"]);
     }
 
