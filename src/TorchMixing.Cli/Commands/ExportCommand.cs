@@ -21,7 +21,7 @@ public static class ExportCommand
         var format = new Option<string>("--format") { Description = "Target: megatron, nemo, olmo, hf, mosaic, torchtune, a comma list, or all.", Required = true };
         var output = new Option<string>("--out") { Description = "Output folder (one subfolder per target).", DefaultValueFactory = _ => "export" };
         var averaged = new Option<bool>("--averaged") { Description = "Adaptive policies: export the run-averaged weights instead of the final ones." };
-        var tokens = new Option<string?>("--with-tokens") { Description = "Also write each domain's tokens here as Megatron .bin/.idx and OLMo .npy memmaps." };
+        var tokens = new Option<string?>("--with-tokens") { Description = "Also write each domain's tokens here as Megatron .bin/.idx, OLMo .npy memmaps (+ .csv.gz index) and Mosaic MDS shards." };
         var catalog = new Option<string?>("--catalog") { Description = "Data catalog (default: the one the runs used)." };
         var budget = new Option<long?>("--token-budget") { Description = "Training tokens of the big run (default: the proxy runs' budget)." };
         var seqLen = new Option<int?>("--sequence-length") { Description = "Sequence length of the big run (default: the proxy runs')." };

@@ -197,7 +197,9 @@ public sealed class ExportMixture
                     ["objective_shares"] = Array(PointObjective(p)),
                 }).ToArray()),
             };
-        return new ExportFile("torchmix-export.json", o.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+        // Relaxed escaping keeps π, ·, ∝ readable in the summary and notes (the file is UTF-8 JSON either way).
+        return new ExportFile("torchmix-export.json", o.ToJsonString(new System.Text.Json.JsonSerializerOptions
+            { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
     }
 
     private double[] PointObjective(MixturePoint p)

@@ -9,8 +9,8 @@ namespace TorchMixing.Export;
 /// with probability ∝ the length of its child. (<c>InterleavedDataset</c> exists only in unmerged pull-request commits
 /// and is not written.) The nearest equivalent a release runs: each domain's <c>text_completion_dataset</c> listed
 /// <c>k_i</c> times, with whole numbers k_i ∝ q_i / N_i (q_i the per-document probabilities that give the objective
-/// token shares, N_i the domain's training documents), the smallest being 1 — the shares are then the objective's up
-/// to the rounding of k, which the file's first lines state with the shares it yields.
+/// token shares, N_i the domain's training documents): the smallest multiple (up to 20 copies of the smallest need)
+/// whose rounding keeps every share within 1 % of the objective — the file's first lines state the shares it yields.
 /// </summary>
 public sealed class TorchtuneExporter : IMixtureExporter
 {
@@ -20,6 +20,12 @@ public sealed class TorchtuneExporter : IMixtureExporter
 
     /// <summary>Above this many copies of one domain the list gets unwieldy; the rounding is reported instead.</summary>
     private const int MaxRepeats = 100;
+
+    /// <summary>Largest multiple of the smallest domain's single copy tried when rounding the copies.</summary>
+    private const int MaxScale = 20;
+
+    /// <summary>Relative error of every share at which the rounding search stops.</summary>
+    private const double Tolerance = 0.01;
 
     public IReadOnlyList<ExportFile> Render(ExportMixture m)
     {
@@ -35,9 +41,18 @@ public sealed class TorchtuneExporter : IMixtureExporter
         if (counts)
         {
             // q_i / N_i = share_i / tokens_i (documents cancel): the copies each domain needs, relative to the others.
+            // The smallest multiple of the smallest need whose rounding keeps every share within 1 % (relative) wins;
+            // failing that, the multiple with the least worst error.
             var need = used.ToDictionary(i => i, i => shares[i] / m.Domains[i].AvailableTokens!.Value);
             double unit = need.Values.Min();
-            foreach (var i in used) repeats[i] = (int)Math.Clamp(Math.Round(need[i] / unit), 1, MaxRepeats);
+            double best = double.PositiveInfinity;
+            for (int scale = 1; scale <= MaxScale && best > Tolerance; scale++)
+            {
+                var k = used.ToDictionary(i => i, i => (int)Math.Clamp(Math.Round(scale * need[i] / unit), 1, MaxRepeats));
+                double copies = used.Sum(i => k[i] * (double)m.Domains[i].AvailableTokens!.Value);
+                double error = used.Max(i => Math.Abs(k[i] * (double)m.Domains[i].AvailableTokens!.Value / copies - shares[i]) / shares[i]);
+                if (error < best) { best = error; repeats = k; }
+            }
             double total = used.Sum(i => repeats[i] * (double)m.Domains[i].AvailableTokens!.Value);
             string achieved = string.Join(", ", used.Select(i => $"{m.Domains[i].Name} {F(repeats[i] * (double)m.Domains[i].AvailableTokens!.Value / total)} (objective {F(shares[i])})"));
             first = $"{Release} cannot carry mixture weights (a dataset list is a ConcatDataset sampled by length); nearest equivalent: each domain listed k times, token shares {achieved}.";

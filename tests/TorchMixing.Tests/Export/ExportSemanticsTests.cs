@@ -99,16 +99,16 @@ public sealed class ExportSemanticsTests : IDisposable
 
         // torchtune v0.6.1 (torchtune/datasets/_concat.py, recipes/full_finetune_single_device.py, commit a6290a5b): a
         // dataset list is a ConcatDataset drawn by length, so k copies of a domain weigh it k·N. The first line says the
-        // release cannot carry weights; the copies are the nearest whole numbers to objective/tokens, smallest 1.
+        // release cannot carry weights; the copies k make k·tokens proportional to the objective within 1 %.
         string tt = Write(m, ExportFormat.Torchtune);
         Assert.StartsWith("# pytorch/torchtune v0.6.1 cannot carry mixture weights", File.ReadAllText(Path.Combine(tt, "dataset.yaml")));
         parsed = PythonTool.Run("parse_exports.py", _dir, Path.Combine(tt, "dataset.yaml"));
         var list = parsed[Path.Combine(tt, "dataset.yaml")]!["dataset"]!.AsArray();
         Assert.All(list, d => Assert.Equal("torchtune.datasets.text_completion_dataset", d!["_component_"]!.GetValue<string>()));
         var copies = new[] { "code", "prose", "web" }.Select(n => list.Count(d => d!["data_files"]![0]!.GetValue<string>() == $"{n}/*.parquet")).ToArray();
-        var need = objective.Select((o, i) => o / Tokens[i]).ToArray();
-        Assert.Equal(need.Select(x => (int)Math.Round(x / need.Min())).ToArray(), copies);
-        AssertProportional(objective, copies.Select((k, i) => (double)k * Tokens[i]).ToArray(), "torchtune k·tokens", tolerance: 0.05);
+        var achieved = Normalized(copies.Select((k, i) => (double)k * Tokens[i]));
+        for (int i = 0; i < 3; i++) Assert.True(Math.Abs(achieved[i] - objective[i]) <= 0.01 * objective[i], $"torchtune share {i}: {achieved[i]} vs {objective[i]}");
+        Assert.All(copies, k => Assert.True(k >= 1));
     }
 
     /// <summary>
