@@ -136,10 +136,21 @@ public static class TokenCache
           .AppendLine(split.Validation.ToString("R", CultureInfo.InvariantCulture)).AppendLine(split.Test.ToString("R", CultureInfo.InvariantCulture));
         foreach (var f in files)
         {
-            var info = new FileInfo(f);
-            sb.Append(f).Append('|').Append(info.Length).Append('|').Append(info.LastWriteTimeUtc.Ticks).AppendLine();
+            var info = Resolved(f);
+            sb.Append(f).Append('|').Append(info.FullName).Append('|').Append(info.Length).Append('|').Append(info.LastWriteTimeUtc.Ticks).AppendLine();
         }
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
+    }
+
+    /// <summary>
+    /// The file a source path stands for: a symbolic link is followed to its final target, whose size and time are
+    /// what change when the data changes (a link's own size is the length of the path it holds, its time that of
+    /// its creation, so fingerprinting the link would keep serving the old tokens after the target was replaced).
+    /// </summary>
+    internal static FileInfo Resolved(string path)
+    {
+        var info = new FileInfo(path);
+        return info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target ? target : info;
     }
 
     /// <summary>Where caches of files inspected directly (not through a catalog) go: the user's own cache folder
@@ -293,7 +304,7 @@ public static class TokenCache
         {
             Fingerprint = fingerprint, Domain = domain.Name, Tokenizer = tokenizer.Id, TokenBytes = tokenBytes,
             EndOfText = tokenizer.EndOfText, ValidationFraction = split.Validation, TestFraction = split.Test, Files = files.Count,
-            SourceBytes = files.Sum(f => new FileInfo(f).Length), TextBytes = textBytes, Rows = rows, NullRows = nulls,
+            SourceBytes = files.Sum(f => Resolved(f).Length), TextBytes = textBytes, Rows = rows, NullRows = nulls,
             EmptyRows = empties, TrainDocuments = train.Documents, ValidationDocuments = validation.Documents,
             TestDocuments = test.Documents, TrainTokens = train.Tokens, ValidationTokens = validation.Tokens, TestTokens = test.Tokens,
             TokenizeSeconds = (DateTime.UtcNow - started).TotalSeconds,

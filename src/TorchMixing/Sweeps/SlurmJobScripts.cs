@@ -70,12 +70,22 @@ public static class SlurmJobScripts
         sb.AppendLine($"#SBATCH --job-name={jobName}");
         sb.AppendLine("#SBATCH --ntasks=1");
         sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"#SBATCH --cpus-per-task={cpus}"));
-        sb.AppendLine($"#SBATCH --chdir={cwd}");
-        sb.AppendLine($"#SBATCH --output={output}");
+        sb.AppendLine($"#SBATCH --chdir={DirectiveValue(cwd)}");
+        sb.AppendLine($"#SBATCH --output={DirectiveValue(output)}");
         if (cfg.Slurm.Partition is { } p) sb.AppendLine($"#SBATCH --partition={p}");
         if (cfg.Slurm.Time is { } t) sb.AppendLine($"#SBATCH --time={t}");
         if (cfg.Slurm.Memory is { } m) sb.AppendLine($"#SBATCH --mem={m}");
         foreach (var d in cfg.Slurm.Directives) sb.AppendLine($"#SBATCH {d}");
         return sb;
     }
+
+    /// <summary>
+    /// A value of an <c>#SBATCH</c> line. sbatch reads such a value up to the first blank unless it is inside double
+    /// quotes (a backslash escapes the next character), and the shell never sees these lines, so single quotes would be
+    /// taken literally: a path with a space is double-quoted, plain ones stay as they are.
+    /// </summary>
+    public static string DirectiveValue(string value) =>
+        value.Length > 0 && !value.Any(c => char.IsWhiteSpace(c) || c is '"' or '\\' or '\'')
+            ? value
+            : "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 }
