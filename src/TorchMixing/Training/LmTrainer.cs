@@ -218,7 +218,7 @@ public sealed class LmTrainer : IDisposable
 
             // 9. log.
             if (_step % c.LogEvery == 0 || validation is not null || changed || _step == TotalSteps)
-                metrics.WriteLine(MetricsLine(lr, objective, trainLoss, gradNorm, spread, gradNoise, validation, test, changed, timings).ToJson());
+                AppendMetrics(metrics, MetricsLine(lr, objective, trainLoss, gradNorm, spread, gradNoise, validation, test, changed, timings).ToJson());
 
             // 10. checkpoint.
             if (_step % c.CheckpointEvery == 0 || _step == TotalSteps)
@@ -235,6 +235,19 @@ public sealed class LmTrainer : IDisposable
     }
 
     // ---- pieces of the loop ----
+
+    /// <summary>One metrics line; a full disk (or any refusal) is an environment error naming the file and what to do.</summary>
+    private void AppendMetrics(StreamWriter metrics, string line)
+    {
+        try { metrics.WriteLine(line); }
+        catch (Exception e) when (EnvironmentException.IsFileSystemError(e))
+        {
+            var intact = Checkpoint.List(_runDir);
+            throw new EnvironmentException(EnvironmentException.From(e, MetricsPath, "append to the metrics log").Message.TrimEnd('.') +
+                                           (intact.Count > 0 ? $"; free space or fix the folder, then --resume ({Path.GetFileName(intact[^1])} is the latest checkpoint)."
+                                                             : "; free space or fix the folder, then start the run again."), e);
+        }
+    }
 
     private (Tensor X, Tensor Y) ToTensors(SequenceBatch batch)
     {

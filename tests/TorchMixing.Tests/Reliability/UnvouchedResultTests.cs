@@ -310,6 +310,133 @@ public class UnvouchedResultTests : IDisposable
         Assert.Equal(MetricsLines(full).Select(WithoutTime), MetricsLines(run).Select(WithoutTime));
     }
 
+    // Also: a truncated manifest says that deleting manifest.json alone recovers the finished runs — and it does.
+    [Fact]
+    public void ATruncatedSweepManifestSaysDeletingItAloneKeepsTheFinishedRuns()
+    {
+        string cfg = SweepProcesses.TinySweep(_root, []);
+        string outDir = Path.Combine(_root, "sweep");
+        var manifest = SweepManifest.Open(outDir, SweepPlan.Load(cfg));
+        var task = manifest.Tasks[0];
+        Directory.CreateDirectory(Path.GetDirectoryName(manifest.StatusPath(task))!);
+        manifest.Save(task, new SweepTaskStatus { State = SweepTaskState.Done });
+        string text = File.ReadAllText(manifest.ManifestPath);
+        File.WriteAllText(manifest.ManifestPath, text[..(text.Length / 2)]);
+
+        var e = Assert.Throws<UserInputException>(() => SweepManifest.Open(outDir, SweepPlan.Load(cfg)));
+        Assert.Contains("delete this file alone", e.Message);
+        Assert.DoesNotContain("move the folder away", e.Message);
+        File.Delete(manifest.ManifestPath);
+        var again = SweepManifest.Open(outDir, SweepPlan.Load(cfg));
+        Assert.Equal([task.Index], again.Finished().Select(t => t.Index));
+    }
+
+    // Also: meta.json of a token cache is checked like the token files.
+    [Fact]
+    public void AChangedTokenCacheMetaIsRebuiltWithAWarning()
+    {
+        using var fx = new ParquetFixtures();
+        fx.WriteText("prose/a.parquet", Enumerable.Range(0, 200).Select(i => (string?)$"Document {i}: the quick brown fox {i * 7 % 31}.").ToList(),
+                     CompressionMethod.Snappy, rowGroupSize: 50);
+        var cat = new DataCatalog
+        {
+            Domains = [new DomainSource { Name = "prose", Files = ["prose"] }], BaseDirectory = fx.Root, CacheDir = "cache",
+            SequenceLength = 8, ValidationFraction = 0.1, Source = "test",
+        };
+        using var gpt2 = TextTokenizer.Rent("gpt2");
+        string folder;
+        long trainTokens;
+        using (var c = TokenCache.Open(cat, cat.Domains[0], gpt2.Tokenizer)) { folder = c.CacheFolder; trainTokens = c.Meta.TrainTokens; }
+        string meta = Path.Combine(folder, "meta.json");
+        File.WriteAllText(meta, File.ReadAllText(meta).Replace($"\"train_tokens\": {trainTokens}", $"\"train_tokens\": {trainTokens + 1}"));
+        Assert.Contains($"\"train_tokens\": {trainTokens + 1}", File.ReadAllText(meta));
+
+        var warnings = new List<string>();
+        var warn = TokenCache.Warn;
+        TokenCache.Warn = warnings.Add;
+        try
+        {
+            using var c = TokenCache.Open(cat, cat.Domains[0], gpt2.Tokenizer);
+            Assert.False(c.FromCache);
+            Assert.Equal(trainTokens, c.Meta.TrainTokens);
+        }
+        finally { TokenCache.Warn = warn; }
+        Assert.Contains(warnings, w => w.Contains("meta.json does not match its checksum") && w.Contains("rebuilding"));
+    }
+
+    // Also: text that is not UTF-8 is tokenized as replacement characters, but said, with the count and the file.
+    [Fact]
+    public void InvalidUtf8InAParquetFileIsReportedWithAWarning()
+    {
+        using var fx = new ParquetFixtures();
+        var docs = Enumerable.Range(0, 40).Select(i => (string?)(i % 10 == 3 ? $"Latin-1 text QQQQ number {i}." : $"Plain text number {i}.")).ToList();
+        string file = fx.WriteText("legacy/a.parquet", docs, CompressionMethod.None, rowGroupSize: 100);
+        // Uncompressed pages hold the text bytes as they are: turn the marker into bytes that are not UTF-8 (0xE9 is
+        // 'é' in Latin-1, a lone continuation-less lead byte in UTF-8).
+        var bytes = File.ReadAllBytes(file);
+        var marker = "QQQQ"u8.ToArray();
+        int patched = 0;
+        for (int i = 0; i + marker.Length <= bytes.Length; i++)
+            if (bytes.AsSpan(i, marker.Length).SequenceEqual(marker)) { bytes[i] = 0xE9; bytes[i + 2] = 0xE9; patched++; }
+        Assert.True(patched >= 4);
+        File.WriteAllBytes(file, bytes);
+        var cat = new DataCatalog
+        {
+            Domains = [new DomainSource { Name = "legacy", Files = ["legacy"] }], BaseDirectory = fx.Root, CacheDir = "cache",
+            SequenceLength = 8, ValidationFraction = 0.1, Source = "test",
+        };
+        using var gpt2 = TextTokenizer.Rent("gpt2");
+        var warnings = new List<string>();
+        var warn = TokenCache.Warn;
+        TokenCache.Warn = warnings.Add;
+        try { using var c = TokenCache.Open(cat, cat.Domains[0], gpt2.Tokenizer); }
+        finally { TokenCache.Warn = warn; }
+        Assert.Contains(warnings, w => w.StartsWith($"{file}: 4 document(s)", StringComparison.Ordinal) && w.Contains("invalid UTF-8"));
+    }
+
+    // Also: a disk that fills while the metrics are appended ends in the documented one-line error, exit 3.
+    [Fact]
+    public void AFullDiskWhileLoggingIsTheDocumentedEnvironmentError()
+    {
+        string mount = Path.Combine(_root, "tiny-disk");
+        Directory.CreateDirectory(mount);
+        if (!Environment.IsPrivilegedProcess || Sh($"mount -t tmpfs -o size=16k tmpfs '{mount}'") != 0) return;   // needs root for a tmpfs (as in CI)
+        try
+        {
+            string config = Config(400);
+            string run = Path.Combine(mount, "run");
+            var r = Torchmix.InProcess("train", "--config", config, "--out", run, "--set", "train.checkpoint_every=1000");
+            Assert.Equal(3, r.Code);
+            Assert.Single(r.Err.Trim().Split('\n'));
+            Assert.Matches($"^error: {System.Text.RegularExpressions.Regex.Escape(run)}/[^:]+: cannot [^(]+\\(no space left on the device\\)", r.Err);
+        }
+        finally { Sh($"umount '{mount}'"); }
+    }
+
+    // Also: without --out, compare writes nothing and export writes beside its source, never into the working folder.
+    [Fact]
+    public void CompareAndExportWithoutOutDoNotWriteIntoTheWorkingFolder()
+    {
+        string run = Train("run", Config(6));
+        string cwd = Directory.GetCurrentDirectory();
+        bool compareBefore = Directory.Exists(Path.Combine(cwd, "compare")), exportBefore = Directory.Exists(Path.Combine(cwd, "export"));
+        var cmp = Torchmix.Child(["compare", run]);
+        Assert.True(cmp.Code == 0, cmp.Err);
+        Assert.Contains("no plots written", cmp.Out);
+        var export = Torchmix.Child(["export", run, "--format", "hf"]);
+        Assert.True(export.Code == 0, export.Err);
+        Assert.True(File.Exists(Path.Combine(run, "export", "hf", "interleave.py")), export.Out);
+        Assert.Equal(compareBefore, Directory.Exists(Path.Combine(cwd, "compare")));
+        Assert.Equal(exportBefore, Directory.Exists(Path.Combine(cwd, "export")));
+    }
+
+    private static int Sh(string command)
+    {
+        using var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("sh", ["-c", command + " 2>/dev/null"]) { UseShellExecute = false })!;
+        p.WaitForExit();
+        return p.ExitCode;
+    }
+
     private static string WithoutTime(string line)
     {
         var o = JsonNode.Parse(line)!.AsObject();
