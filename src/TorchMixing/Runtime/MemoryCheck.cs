@@ -33,7 +33,8 @@ public static class MemoryCheck
     }
 
     // Address space a tensor allocation costs beyond its bytes: libtorch's allocator and the threads it starts map
-    // more than they touch. Measured: a 0.6 GB model failed under `ulimit -v` with 2.5 GB of address space left.
+    // more than they touch. Measured with a 0.6 GiB model: it failed inside libtorch with 0.8 and 1.6 GiB of address
+    // space left, and ran with 4.7 GiB left (docs/reliability.md).
     private const double AddressSpacePerByte = 4;
 
     private static (long Bytes, string What)? AddressSpaceHeadroom()
