@@ -80,12 +80,14 @@ public static class SlurmJobScripts
     }
 
     /// <summary>
-    /// A value of an <c>#SBATCH</c> line. sbatch reads such a value up to the first blank unless it is inside double
-    /// quotes (a backslash escapes the next character), and the shell never sees these lines, so single quotes would be
-    /// taken literally: a path with a space is double-quoted, plain ones stay as they are.
+    /// A value of an <c>#SBATCH</c> line. sbatch splits a directive line into arguments itself (the shell never sees
+    /// it): an argument ends at the first blank outside quotes, an unquoted <c>#</c> starts a comment, quotes group and
+    /// a backslash escapes the next character (SchedMD/slurm, src/sbatch/opt.c, <c>_get_argument</c>, read at commit
+    /// 00d7634). So a path with a blank or a <c>#</c> is double-quoted, with <c>\</c> and <c>"</c> escaped; plain ones
+    /// stay as they are.
     /// </summary>
     public static string DirectiveValue(string value) =>
-        value.Length > 0 && !value.Any(c => char.IsWhiteSpace(c) || c is '"' or '\\' or '\'')
+        value.Length > 0 && !value.Any(c => char.IsWhiteSpace(c) || c is '"' or '\\' or '\'' or '#')
             ? value
             : "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 }

@@ -246,6 +246,10 @@ public class UnvouchedResultTests : IDisposable
             Assert.EndsWith("\"", log);
             Assert.Contains($"'{outDir}", lines[^1]);                        // the command's own paths are shell-quoted
         }
+        // What sbatch would misread otherwise: a '#' starts a comment, quotes and backslashes are its own syntax.
+        Assert.Equal("/plain/path-1.out", SlurmJobScripts.DirectiveValue("/plain/path-1.out"));
+        Assert.Equal("\"/runs/#3/x.out\"", SlurmJobScripts.DirectiveValue("/runs/#3/x.out"));
+        Assert.Equal("\"/a \\\"b\\\" \\\\c\"", SlurmJobScripts.DirectiveValue("/a \"b\" \\c"));
     }
 
     // 8. The memory check honours the process's address-space limit, not only the machine's RAM.
