@@ -114,7 +114,7 @@ public sealed class LmTrainer : IDisposable
         if (resume) Resume(configNode);
         else StartFresh(configNode);
 
-        using var metrics = new StreamWriter(MetricsPath, append: true) { AutoFlush = true };
+        using var metrics = new MetricsLog(MetricsPath);
         var timings = new StepTimings();
         var clock = Stopwatch.StartNew();
         long tokensAtStart = _tokens;
@@ -237,15 +237,40 @@ public sealed class LmTrainer : IDisposable
     // ---- pieces of the loop ----
 
     /// <summary>One metrics line; a full disk (or any refusal) is an environment error naming the file and what to do.</summary>
-    private void AppendMetrics(StreamWriter metrics, string line)
+    private void AppendMetrics(MetricsLog metrics, string line)
     {
-        try { metrics.WriteLine(line); }
+        try { metrics.Append(line); }
         catch (Exception e) when (EnvironmentException.IsFileSystemError(e))
         {
             var intact = Checkpoint.List(_runDir);
             throw new EnvironmentException(EnvironmentException.From(e, MetricsPath, "append to the metrics log").Message.TrimEnd('.') +
                                            (intact.Count > 0 ? $"; free space or fix the folder, then --resume ({Path.GetFileName(intact[^1])} is the latest checkpoint)."
                                                              : "; free space or fix the folder, then start the run again."), e);
+        }
+    }
+
+    /// <summary>
+    /// metrics.jsonl open for appending, flushed after every line. After a refused write the writer still holds the
+    /// line, and disposing it would try again and throw a second, bare error over the first one (which names the
+    /// file and says what to do); so once a write has failed, closing does not repeat it.
+    /// </summary>
+    private sealed class MetricsLog(string path) : IDisposable
+    {
+        private readonly StreamWriter _writer = new(path, append: true) { AutoFlush = true };
+        private bool _failed;
+
+        public void Append(string line)
+        {
+            try { _writer.WriteLine(line); }
+            catch { _failed = true; throw; }
+        }
+
+        public void Flush() => _writer.Flush();
+
+        public void Dispose()
+        {
+            try { _writer.Dispose(); }
+            catch (Exception e) when (_failed && EnvironmentException.IsFileSystemError(e)) { }
         }
     }
 
