@@ -31,7 +31,7 @@ public static class RunConfiguration
     /// <summary>
     /// The configuration label of every run: its name when that name has one configuration among the runs; otherwise
     /// the name with the dotted fields (and values) where its configuration differs from the others of that name,
-    /// e.g. <c>tiny [weights.loss_weights=[1,1,0.3]]</c>, or with a short hash when that list would be unreadable.
+    /// e.g. <c>tiny [weights.loss_weights=[1,1,0.3]]</c> next to <c>tiny [weights.loss_weights=default]</c> (a field left at its default), or with a short hash when that list would be unreadable.
     /// </summary>
     public static Dictionary<RunMetrics, string> Labels(IReadOnlyList<RunMetrics> runs)
     {
@@ -49,7 +49,7 @@ public static class RunConfiguration
             var names = new HashSet<string>();
             for (int i = 0; i < variants.Count; i++)
             {
-                string listed = string.Join("; ", paths.Select(p => $"{p}={At(identities[i], p)?.ToJsonString() ?? "(none)"}"));
+                string listed = string.Join("; ", paths.Select(p => $"{p}={At(identities[i], p)?.ToJsonString() ?? "default"}"));
                 string label = listed.Length <= 80 ? $"{byName.Key} [{listed}]" : $"{byName.Key} [config {Hash(identities[i])}]";
                 if (!names.Add(label)) label = $"{byName.Key} [config {Hash(identities[i])}]";
                 foreach (var r in variants[i]) labels[r] = label;
