@@ -54,8 +54,8 @@ public static class CliHost
         catch (Exception e) when (Find<Exception>(e, EnvironmentException.IsFileSystemError) is { } io)
         {
             // A refusal the code did not wrap with its own words: .NET's message names the path ("Access to the path
-            // '…' is denied", "No space left on device : '…'"), which is what the user needs.
-            err.WriteLine($"error: {io.Message}");
+            // '…' is denied", "No space left on device : '…'"), put in the documented "<path>: cannot … (<cause>)" form.
+            err.WriteLine($"error: {EnvironmentException.Describe(io)}");
             return EnvironmentError;
         }
         catch (Exception e)

@@ -35,8 +35,14 @@ public static class SweepReport
     public static string Write(SweepManifest manifest, out RegMixAnalysis? regMix)
     {
         regMix = null;
-        var finished = manifest.Finished();
-        if (finished.Count == 0) throw new UserInputException($"{manifest.Directory}: no finished run to report on yet.");
+        // A status file that says done is not enough: a run whose metrics.jsonl lost its last lines would be read at an
+        // earlier evaluation as if final. Only runs whose last line is the final evaluation count as finished.
+        var done = manifest.Finished();
+        var progress = done.ToDictionary(t => t, t => RunMetrics.Load(manifest.RunPath(t)).Progress);
+        var finished = done.Where(t => progress[t].Finished).ToList();
+        var notFinished = done.Where(t => !progress[t].Finished).Select(t => $"{t.RunDirectory}: {progress[t].Description}").ToList();
+        if (finished.Count == 0) throw new UserInputException($"{manifest.Directory}: no finished run to report on yet" +
+                                                              (notFinished.Count > 0 ? $" ({string.Join("; ", notFinished)})." : "."));
         var metric = SweepMetric.Current;
         var dirs = finished.Select(manifest.RunPath).ToList();
         var cmp = RunComparison.Build(dirs, metric);
@@ -69,7 +75,7 @@ public static class SweepReport
             regMixText = RegMixMarkdown(design, analysis, mixture);
         }
 
-        AtomicFile.WriteAllText(Path.Combine(manifest.Directory, ReportFile), Markdown(manifest, cmp, finished.Count, written, mixture, observedFile, regMixText));
+        AtomicFile.WriteAllText(Path.Combine(manifest.Directory, ReportFile), Markdown(manifest, cmp, finished.Count, written, mixture, observedFile, regMixText, notFinished));
         return best;
     }
 
@@ -166,7 +172,7 @@ public static class SweepReport
     private static void TableRow(StringBuilder sb, IEnumerable<string> cells) => sb.AppendLine("| " + string.Join(" | ", cells) + " |");
 
     private static string Markdown(SweepManifest manifest, RunComparison cmp, int finished, IReadOnlyList<string> plots, MixtureFile mixture,
-                                   string mixtureFile, string? regMix)
+                                   string mixtureFile, string? regMix, IReadOnlyList<string> notFinished)
     {
         var inv = CultureInfo.InvariantCulture;
         var cfg = manifest.Plan.Config;
@@ -181,6 +187,13 @@ public static class SweepReport
                       $"({string.Join(", ", cfg.Seeds)}); {finished} of {total} runs finished" +
                       (finished < total ? " — **the sweep is incomplete; figures cover the finished runs only**." : "."));
         sb.AppendLine();
+        if (notFinished.Count > 0)
+        {
+            sb.AppendLine("Marked done but not counted as finished (their metrics.jsonl does not end with the final evaluation):");
+            sb.AppendLine();
+            foreach (var n in notFinished) sb.AppendLine($"- {n}");
+            sb.AppendLine();
+        }
         sb.AppendLine($"Metric: the final **{metric.Label}** evaluation of each run (metrics.jsonl `{metric.DomainLossKey}`, `{metric.PiLossKey}`): " +
                       "per-domain loss in nats per token and the π-weighted loss. Values are mean ± the Student-t 95% interval over seeds. " +
                       $"\"vs best\" is the paired difference of π-loss against **{vs.Best}** on the seeds both ran " +

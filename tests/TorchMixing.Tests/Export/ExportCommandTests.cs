@@ -39,7 +39,8 @@ public sealed class ExportCommandTests : IDisposable
         File.WriteAllText(Path.Combine(run, "config.json"), new JsonObject
         {
             ["name"] = "cfg", ["seed"] = 0, ["model"] = new JsonObject { ["sequence_length"] = 16 }, ["data"] = data,
-            ["train"] = new JsonObject { ["token_budget"] = 2000 },
+            // Six steps of 4 × 16 tokens: the run is finished at its last line, the final evaluation (export refuses unfinished runs).
+            ["train"] = new JsonObject { ["token_budget"] = 384, ["batch_size"] = 4 },
             ["weights"] = new JsonObject { ["mode"] = "decoupled", ["policy"] = new JsonObject { ["policy"] = "va" } },
         }.ToJsonString());
         File.WriteAllText(Path.Combine(run, "domains.json"), "[\"prose\",\"code\"]");
@@ -47,6 +48,7 @@ public sealed class ExportCommandTests : IDisposable
         {
             ["step"] = s, ["tokens"] = s * 64, ["importance"] = new JsonArray(0.5, 0.5), ["loss_weights"] = new JsonArray(1.0, 1.0),
             ["sampling_weights"] = s < 3 ? new JsonArray(0.5, 0.5) : new JsonArray(0.7, 0.3), ["weights_changed"] = s == 3,
+            ["val_loss"] = s == 6 ? new JsonArray(2.0, 1.5) : null,
         }.ToJsonString()));
         return run;
     }
