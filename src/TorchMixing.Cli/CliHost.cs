@@ -4,8 +4,9 @@ using TorchMixing;
 namespace TorchMixing.Cli;
 
 /// <summary>
-/// Runs the command tree with one error policy. Exit codes: 0 success; 2 a <see cref="UserInputException"/> (bad
-/// file, field, weight, command line); 3 an <see cref="EnvironmentException"/> or any file-system refusal (permission,
+/// Runs the command tree with one error policy. Exit codes: 0 success; 2 a malformed command line (unknown verb or
+/// option, missing or malformed value; see <see cref="CommandLineError"/>) or a <see cref="UserInputException"/> (bad
+/// file, field, weight, option value); 3 an <see cref="EnvironmentException"/> or any file-system refusal (permission,
 /// full disk, read-only place, a file where a folder is expected, a run folder locked by another process); 130
 /// cancelled. Codes 2 and 3 print one <c>error:</c> line and no stack trace. Anything else is a bug: its stack trace,
 /// exit 1.
@@ -24,7 +25,13 @@ public static class CliHost
         var err = stderr ?? Console.Error;
         try
         {
-            return root.Parse(args).Invoke(config);
+            var parse = root.Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                err.WriteLine($"error: {CommandLineError.Describe(parse)}");
+                return UserError;
+            }
+            return parse.Invoke(config);
         }
         catch (UserInputException e)
         {
