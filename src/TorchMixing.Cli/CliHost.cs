@@ -26,9 +26,9 @@ public static class CliHost
         try
         {
             var parse = root.Parse(args);
-            if (parse.Errors.Count > 0)
+            if (CommandLineError.Of(parse) is { } malformed)
             {
-                err.WriteLine($"error: {CommandLineError.Describe(parse)}");
+                err.WriteLine($"error: {malformed}");
                 return UserError;
             }
             return parse.Invoke(config);
