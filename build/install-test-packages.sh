@@ -4,7 +4,8 @@
 # InstallTestPackages in tests/TorchMixing.Tests/TorchMixing.Tests.csproj).
 #  - nothing missing: prints nothing, exits 0 (the usual case; costs a few dpkg queries);
 #  - missing and running as root: apt-get update once, then apt-get install of the missing ones;
-#  - missing and not root: ONE line naming the exact command to run, exit 1 (no test runs half-equipped).
+#  - missing and not root: ONE line naming the exact command to run, exit 1 (no test runs half-equipped); the
+#    test project turns that line into its one build error.
 # A machine without dpkg (not Debian) gets one warning line and the tests run; those that need a package then fail,
 # each naming what it needs — none of them skips.
 set -euo pipefail
@@ -25,13 +26,13 @@ done < "$list"
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
-  echo "error: the tests need Debian packages that are not installed; run: sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+  echo "the tests need Debian packages that are not installed (build/apt-packages.txt); run: sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
   exit 1
 fi
 
 echo "installing the packages the tests need (build/apt-packages.txt): ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 if ! apt-get update -qq >/dev/null || ! apt-get install -y -qq "${missing[@]}" >/dev/null; then
-  echo "error: apt-get install -y ${missing[*]} failed; install them by hand and rerun dotnet test" >&2
+  echo "apt-get install -y ${missing[*]} failed; install them by hand and rerun dotnet test" >&2
   exit 1
 fi
