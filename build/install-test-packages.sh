@@ -32,7 +32,10 @@ fi
 
 echo "installing the packages the tests need (build/apt-packages.txt): ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-if ! apt-get update -qq >/dev/null || ! apt-get install -y -qq "${missing[@]}" >/dev/null; then
-  echo "apt-get install -y ${missing[*]} failed; install them by hand and rerun dotnet test" >&2
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+# apt's own output (and debconf's notes) go to a log, shown only if the installation fails.
+if ! { apt-get update -qq && apt-get install -y -qq "${missing[@]}"; } >"$log" 2>&1; then
+  echo "apt-get install -y ${missing[*]} failed ($(grep -E '^(E|W):' "$log" | head -1 || true)); install them by hand and rerun dotnet test" >&2
   exit 1
 fi
