@@ -72,7 +72,7 @@ public static class SweepReport
             regMixText = RegMixMarkdown(design, analysis, mixture);
         }
 
-        AtomicFile.WriteAllText(Path.Combine(manifest.Directory, ReportFile), Markdown(manifest, cmp, finished.Count, written, mixture, observedFile, regMixText));
+        AtomicFile.WriteAllText(Path.Combine(manifest.Directory, ReportFile), Markdown(manifest, cmp, finished.Count, written, mixture, observedFile, regMixText, best));
         return best;
     }
 
@@ -179,7 +179,7 @@ public static class SweepReport
     private static void TableRow(StringBuilder sb, IEnumerable<string> cells) => sb.AppendLine("| " + string.Join(" | ", cells) + " |");
 
     private static string Markdown(SweepManifest manifest, RunComparison cmp, int finished, IReadOnlyList<string> plots, MixtureFile mixture,
-                                   string mixtureFile, string? regMix)
+                                   string mixtureFile, string? regMix, string selected)
     {
         var inv = CultureInfo.InvariantCulture;
         var cfg = manifest.Plan.Config;
@@ -233,7 +233,10 @@ public static class SweepReport
                       $"{significant} of {vs.Comparisons} significantly worse than {vs.Best}" +
                       (vs.Comparisons - significant > 0 ? $"; the other {vs.Comparisons - significant} are within noise of it at this number of seeds." : "."));
         sb.AppendLine();
-        sb.AppendLine($"Its weights are in `{mixtureFile}` ({mixture.Mode.ToString().ToLowerInvariant()} mode, policy {mixture.Policy}):");
+        sb.AppendLine(selected == vs.Best
+            ? $"Its weights are in `{mixtureFile}` ({mixture.Mode.ToString().ToLowerInvariant()} mode, policy {mixture.Policy}):"
+            : $"`{mixtureFile}` holds the weights of **{selected}**, the lowest on {RegMixAnalysis.Metric.Label} π-loss (a RegMix sweep never picks on test) " +
+              $"({mixture.Mode.ToString().ToLowerInvariant()} mode, policy {mixture.Policy}):");
         sb.AppendLine();
         sb.AppendLine("| domain | importance π | loss weight w | sampling weight p |" + (mixture.Domains.Any(d => d.AveragedSamplingWeight is not null) ? " run-averaged w | run-averaged p |" : ""));
         sb.AppendLine("|---|---|---|---|" + (mixture.Domains.Any(d => d.AveragedSamplingWeight is not null) ? "---|---|" : ""));
