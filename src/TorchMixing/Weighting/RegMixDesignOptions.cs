@@ -6,7 +6,8 @@ namespace TorchMixing.Weighting;
 /// α = strength·prior, the strength one of <see cref="StrengthCount"/> values log-spaced over
 /// [<see cref="MinStrength"/>, <see cref="MaxStrength"/>] chosen uniformly; a draw that puts more than
 /// min(<see cref="MaxUsage"/>·share_i, 1) on any domain (more epochs of it than the final run could afford) is
-/// rejected; weights below <see cref="Minimum"/> become 0 and all are rounded to multiples of it.
+/// rejected; weights below <see cref="Minimum"/> become 0 and all are rounded to multiples of it; a draw within 1e-5
+/// (L1) of one already kept is rejected (their de-duplication).
 /// </summary>
 public sealed record RegMixDesignOptions(double MinStrength = 0.1, double MaxStrength = 5, double Temperature = 0.5,
                                          double MaxUsage = 15, double Minimum = 2e-4)

@@ -113,7 +113,8 @@ public sealed class RegMixRegression : IMixtureRegression
     /// <summary>
     /// Proxy mixtures for a RegMix sweep as the authors draw them (<see cref="RegMixDesignOptions"/>): the prior
     /// flattened by the temperature, a strength chosen uniformly from the log-spaced grid, a Dirichlet draw, rejection
-    /// when a weight exceeds its token-usage bound (computed from the unflattened shares), and the minimum applied.
+    /// when a weight exceeds its token-usage bound (computed from the unflattened shares), the minimum applied, and a
+    /// draw within 1e-5 (L1) of one already kept rejected as a duplicate.
     /// </summary>
     public static IReadOnlyList<double[]> Design(IReadOnlyList<double> naturalShares, RegMixDesignOptions options, int count, ulong seed)
     {
@@ -128,7 +129,7 @@ public sealed class RegMixRegression : IMixtureRegression
         while (draws.Count < count)
         {
             if (++attempts > limit)
-                throw new UserInputException($"regmix: only {draws.Count} of {count} proxy draws passed the token-usage bounds in {limit} attempts; raise max_usage.");
+                throw new UserInputException($"regmix: only {draws.Count} of {count} distinct proxy draws passed the token-usage bounds in {limit} attempts; raise max_usage (or min_strength, or lower count).");
             double strength = strengths[(int)(rng.NextDouble() * strengths.Length) % strengths.Length];
             var m = Dirichlet.Sample(rng, prior.Select(p => Math.Max(p * strength, 1e-3)).ToArray());
             if (m.Where((w, i) => w > bound[i]).Any()) continue;
@@ -137,6 +138,8 @@ public sealed class RegMixRegression : IMixtureRegression
                 m = PolicyMath.NormalizeShares(m.Select(w => w < options.Minimum ? 0 : w).ToArray());
                 m = PolicyMath.NormalizeShares(m.Select(w => Math.Round(w / options.Minimum) * options.Minimum).ToArray());
             }
+            // The authors' sort_and_deduplicate: a draw within 1e-5 (L1) of one already kept would train the same proxy twice.
+            if (draws.Any(d => d.Select((w, i) => Math.Abs(w - m[i])).Sum() <= 1e-5)) continue;
             draws.Add(m);
         }
         return draws;

@@ -79,8 +79,10 @@ public class RegMixTests
     /// b004d3a3f39846dcec6b3740da22bcd1ba95a5d0), worked by hand: prior = shares ** 0.5 renormalised; the strength one
     /// of np.logspace(log10 0.1, log10 5, 15) chosen uniformly; Dirichlet(prior·strength); rejected when a weight
     /// exceeds min(share·MAXIMUM_USAGE, 1) (from the shares before the temperature); weights below MINIMUM set to 0,
-    /// renormalised and rounded to multiples of MINIMUM. So every draw respects the bounds and the minimum grid, the
-    /// mean is the flattened prior (no bound binds at usage 15) and the variance p(1 − p)·mean_s 1/(s + 1).
+    /// renormalised and rounded to multiples of MINIMUM; sort_and_deduplicate drops draws within 1e-5 (L1) of another.
+    /// So every draw respects the bounds and the minimum grid and none repeats. The moments are checked where
+    /// duplicates are rare (strengths in [1, 5], no minimum grid): the mean is the flattened prior (no bound binds at
+    /// usage 15) and the variance p(1 − p)·mean_s 1/(s + 1) over the 15 log-spaced strengths.
     /// Tolerances: the mean to 4 standard errors, the variance to 15 % (4000 draws).
     /// </summary>
     [Fact]
@@ -89,16 +91,22 @@ public class RegMixTests
         double[] shares = [0.1, 0.6, 0.3];
         double[] prior = shares.Select(Math.Sqrt).ToArray();
         prior = prior.Select(v => v / prior.Sum()).ToArray();
-        double[] strengths = Enumerable.Range(0, 15).Select(j => Math.Pow(10, Math.Log10(0.1) + (Math.Log10(5) - Math.Log10(0.1)) * j / 14)).ToArray();
-        Assert.Equal(strengths, new RegMixDesignOptions().Strengths().Select(v => Math.Round(v, 12)), (a, b) => Math.Abs(a - b) < 1e-9);
-        double meanInv = strengths.Average(st => 1 / (st + 1));
+        static double[] LogSpace(double lo, double hi) =>
+            Enumerable.Range(0, 15).Select(j => Math.Pow(10, Math.Log10(lo) + (Math.Log10(hi) - Math.Log10(lo)) * j / 14)).ToArray();
+        Assert.Equal(LogSpace(0.1, 5), new RegMixDesignOptions().Strengths(), (a, b) => Math.Abs(a - b) < 1e-9);
 
-        var draws = RegMixRegression.Design(shares, new RegMixDesignOptions(), 4000, seed: 11);
-        Assert.All(draws, d =>
+        var defaults = RegMixRegression.Design(shares, new RegMixDesignOptions(), 300, seed: 11);
+        Assert.All(defaults, d =>
         {
             Assert.Equal(1.0, d.Sum(), 9);
             Assert.All(d, w => Assert.True(w == 0 || w >= 2e-4 - 1e-12, $"weight {w} below the minimum"));
         });
+        for (int a = 0; a < defaults.Count; a++)
+            for (int b = 0; b < a; b++)
+                Assert.True(defaults[a].Select((w, i) => Math.Abs(w - defaults[b][i])).Sum() > 1e-5, $"draws {b} and {a} repeat");
+
+        double meanInv = LogSpace(1, 5).Average(st => 1 / (st + 1));
+        var draws = RegMixRegression.Design(shares, new RegMixDesignOptions(MinStrength: 1, Minimum: 0), 4000, seed: 11);
         for (int i = 0; i < 3; i++)
         {
             var x = draws.Select(d => d[i]).ToList();
