@@ -245,9 +245,13 @@ public sealed class LmTrainer : IDisposable
         return (all[.., ..^1].contiguous(), all[.., 1..].contiguous());
     }
 
-    /// <summary>Per-domain loss on a held-out split: the first eval_sequences of each domain, always the same ones.</summary>
+    /// <summary>
+    /// Per-domain loss on a held-out split, the mean of its sequences' losses: validation reads the first
+    /// train.eval_sequences of each domain, test the first train.test_sequences (0: all of them); always the same ones.
+    /// </summary>
     public EvalResult Evaluate(DataSplit split)
     {
+        int cap = split == DataSplit.Test ? _cfg.Train.TestSequences : _cfg.Train.EvalSequences;
         var sets = split switch
         {
             DataSplit.Validation => _evaluation.Validation,
@@ -257,13 +261,15 @@ public sealed class LmTrainer : IDisposable
         _model.eval();
         var mean = new double[_k];
         var variance = new double[_k];
+        var counts = new long[_k];
         using (no_grad())
         {
             var buffer = new int[_cfg.Train.BatchSize * (_t + 1)];
             for (int i = 0; i < _k; i++)
             {
                 var d = sets[i];
-                long n = Math.Min(_cfg.Train.EvalSequences, d.Count);
+                long n = cap > 0 ? Math.Min(cap, d.Count) : d.Count;
+                counts[i] = n;
                 var losses = new List<double>();
                 for (long start = 0; start < n; start += _cfg.Train.BatchSize)
                 {
@@ -282,7 +288,7 @@ public sealed class LmTrainer : IDisposable
         var importance = _mixer.Weights.Importance;
         double piSum = importance.Sum();
         double piLoss = Enumerable.Range(0, _k).Sum(i => importance[i] * mean[i]) / piSum;
-        return new EvalResult(mean, variance, piLoss);
+        return new EvalResult(mean, variance, piLoss, counts);
     }
 
     private StepMetrics MetricsLine(double lr, double objective, double[] trainLoss, double gradNorm, double[]? spread,
@@ -314,6 +320,8 @@ public sealed class LmTrainer : IDisposable
             ValPiLoss = validation?.PiWeightedLoss,
             TestLoss = test?.Mean,
             TestPiLoss = test?.PiWeightedLoss,
+            TestLossStandardError = test?.StandardError,
+            TestSequences = test?.Count,
             TimeMs = new Dictionary<string, double>
             {
                 ["data"] = t.Data, ["forward"] = t.Forward, ["backward"] = t.Backward, ["optimizer"] = t.Optimizer,
@@ -483,7 +491,11 @@ public sealed class LmTrainer : IDisposable
 }
 
 /// <summary>Per-domain held-out loss (mean and between-sequence variance) and the π-weighted target loss.</summary>
-public sealed record EvalResult(double[] Mean, double[] Variance, double PiWeightedLoss);
+public sealed record EvalResult(double[] Mean, double[] Variance, double PiWeightedLoss, long[] Count)
+{
+    /// <summary>Each domain's standard error of the mean, s/√n over the evaluated sequences (NaN with one sequence).</summary>
+    public double[] StandardError => Mean.Select((_, i) => Count[i] > 1 ? Math.Sqrt(Variance[i] / Count[i]) : double.NaN).ToArray();
+}
 
 /// <summary>
 /// The held-out sequences of a run, one per domain in each split: validation (what policies and the val_* figures read)

@@ -49,6 +49,11 @@ public sealed record StepMetrics
     [JsonPropertyName("test_loss")] public double[]? TestLoss { get; init; }
     /// <summary>π-weighted test loss (evaluation steps): what compare and sweep reports rank by.</summary>
     [JsonPropertyName("test_pi_loss")] public double? TestPiLoss { get; init; }
+    /// <summary>Standard error of each domain's test loss over its evaluated sequences (s/√n, sequences treated as
+    /// independent draws); absent in runs logged before it existed.</summary>
+    [JsonPropertyName("test_loss_se")] public double[]? TestLossStandardError { get; init; }
+    /// <summary>Test sequences evaluated per domain (all of the split unless train.test_sequences caps it).</summary>
+    [JsonPropertyName("test_sequences")] public long[]? TestSequences { get; init; }
     /// <summary>Wall time of the step by phase (data, forward, backward, optimizer, weighting, eval), in ms.</summary>
     [JsonPropertyName("time_ms")] public IReadOnlyDictionary<string, double>? TimeMs { get; init; }
 
