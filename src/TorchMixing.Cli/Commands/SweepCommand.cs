@@ -127,12 +127,12 @@ public static class SweepCommand
         string report = Path.Combine(manifest.Directory, SweepReport.ReportFile), mixture = Path.Combine(manifest.Directory, SweepReport.MixtureFileName);
         if (manifest.Plan.RegMix is null)
         {
-            Terminal.Info($"best by {SweepMetric.Current.Label} π-loss: {best}; wrote {report}, {mixture} and plots/.");
+            Terminal.Info($"best by {SweepMetric.Current.Label} {manifest.Plan.Config.Ranking.Label}: {best}; wrote {report}, {mixture} and plots/.");
             return 0;
         }
         string observed = Path.Combine(manifest.Directory, SweepReport.BestObservedFileName);
         Terminal.Info(regMix is null
-            ? $"best observed proxy by {SweepMetric.Current.Label} π-loss: {best} ({observed}); too few finished proxies for the RegMix regression yet; wrote {report} and plots/."
+            ? $"best observed proxy by {SweepMetric.Current.Label} {manifest.Plan.Config.Ranking.Label}: {best} ({observed}); too few finished proxies for the RegMix regression yet; wrote {report} and plots/."
             : string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"RegMix: predicted best mixture in {mixture} (cross-validated rank correlation {regMix.RankCorrelation:F3} over {regMix.Names.Count} proxies); " +
                 $"best observed proxy {best} in {observed}; wrote {report} and plots/."));

@@ -44,6 +44,15 @@ public sealed record SweepConfig
     /// </summary>
     public string? Baseline { get; init; }
 
+    /// <summary>
+    /// What the report ranks configurations by (the best, its verdicts and mixture.json): <c>"pi_loss"</c> (default),
+    /// <c>"pi_excess_over_unigram"</c> or <c>{"reference": "uniform"}</c> (<see cref="Reporting.Ranking"/>).
+    /// </summary>
+    public JsonNode? RankBy { get; init; }
+
+    /// <summary><see cref="RankBy"/> read.</summary>
+    public Reporting.Ranking Ranking => Reporting.Ranking.Parse(RankBy, "rank_by");
+
     /// <summary>Seeds run for every configuration (the runs' <c>seed</c>).</summary>
     public long[] Seeds { get; init; } = [0, 1, 2];
 
@@ -92,6 +101,7 @@ public sealed record SweepConfig
             if (a.Values.Count == 0) throw new UserInputException($"{source}: grid[{i}].values is empty.");
         }
         Slurm.Validated($"{source}: slurm");
+        Reporting.Ranking.Parse(RankBy, $"{source}: rank_by");
         return this;
     }
 

@@ -63,6 +63,8 @@ public sealed class SweepPlan
         if (duplicate is not null) throw new UserInputException($"{source}: configuration name \"{duplicate.Key}\" occurs twice.");
         if (cfg.Baseline is { } baseline && configurations.All(c => c.Name != baseline))
             throw new UserInputException($"{source}: baseline \"{baseline}\" is not one of the configurations ({string.Join(", ", configurations.Select(c => c.Name))}).");
+        if (cfg.Ranking is { Kind: TorchMixing.Reporting.RankingKind.Reference, Reference: { } reference } && configurations.All(c => c.Name != reference))
+            throw new UserInputException($"{source}: rank_by reference \"{reference}\" is not one of the configurations ({string.Join(", ", configurations.Select(c => c.Name))}).");
         var tasks = new List<SweepTask>();
         foreach (long seed in cfg.Seeds)
             foreach (var (name, set) in configurations)
