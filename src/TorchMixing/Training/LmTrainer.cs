@@ -195,6 +195,7 @@ public sealed class LmTrainer : IDisposable
             var (trainLoss, gradNoise) = _mixer.EndStep(spread);
             EvalResult? validation = null, test = null;
             bool changed = false;
+            var before = _mixer.Weights;
             timings.Weighting += timings.Lap();
             if (_mixer.UpdateDue(_step))
             {
@@ -218,7 +219,7 @@ public sealed class LmTrainer : IDisposable
 
             // 9. log.
             if (_step % c.LogEvery == 0 || validation is not null || changed || _step == TotalSteps)
-                metrics.WriteLine(MetricsLine(lr, objective, trainLoss, gradNorm, spread, gradNoise, validation, test, changed, timings).ToJson());
+                metrics.WriteLine(MetricsLine(lr, objective, trainLoss, gradNorm, spread, gradNoise, validation, test, changed ? before : null, timings).ToJson());
 
             // 10. checkpoint.
             if (_step % c.CheckpointEvery == 0 || _step == TotalSteps)
@@ -292,7 +293,7 @@ public sealed class LmTrainer : IDisposable
     }
 
     private StepMetrics MetricsLine(double lr, double objective, double[] trainLoss, double gradNorm, double[]? spread,
-                                    double gradNoise, EvalResult? validation, EvalResult? test, bool weightsChanged, StepTimings t)
+                                    double gradNoise, EvalResult? validation, EvalResult? test, MixtureWeights? replaced, StepTimings t)
     {
         var seen = _mixer.Seen;
         double seenTotal = seen.Sum();
@@ -312,7 +313,9 @@ public sealed class LmTrainer : IDisposable
             Importance = w.Importance,
             LossWeights = w.LossWeights,
             SamplingWeights = w.SamplingWeights,
-            WeightsChanged = weightsChanged,
+            WeightsChanged = replaced is not null,
+            PreviousLossWeights = replaced?.LossWeights,
+            PreviousSamplingWeights = replaced?.SamplingWeights,
             GradSpreadSquared = spread,
             GradNoise = double.IsFinite(gradNoise) ? gradNoise : null,
             ValLoss = validation?.Mean,

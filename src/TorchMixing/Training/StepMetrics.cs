@@ -32,6 +32,12 @@ public sealed record StepMetrics
     [JsonPropertyName("sampling_weights")] public double[] SamplingWeights { get; init; } = [];
     /// <summary>The policy changed a weight at this step.</summary>
     [JsonPropertyName("weights_changed")] public bool WeightsChanged { get; init; }
+    /// <summary>
+    /// On a line whose weights changed: the loss and sampling weights in force before the change, so the weights'
+    /// history is complete from step 0 however sparsely steps are logged (run-averaged weights cover every step).
+    /// </summary>
+    [JsonPropertyName("previous_loss_weights")] public double[]? PreviousLossWeights { get; init; }
+    [JsonPropertyName("previous_sampling_weights")] public double[]? PreviousSamplingWeights { get; init; }
     /// <summary>Measured within-domain gradient spread v̂_i² (steps where it was measured).</summary>
     [JsonPropertyName("grad_spread_sq")] public double[]? GradSpreadSquared { get; init; }
     /// <summary>
