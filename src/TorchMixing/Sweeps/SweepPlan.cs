@@ -28,7 +28,7 @@ public sealed class SweepPlan
 
     public SweepConfig Config { get; }
 
-    /// <summary>The sweep file as given (relative to the working directory, like every path in it).</summary>
+    /// <summary>The sweep file as given (relative to the working directory; its base is resolved against its folder).</summary>
     public string ConfigPath { get; }
 
     public IReadOnlyList<SweepTask> Tasks { get; }
@@ -38,7 +38,7 @@ public sealed class SweepPlan
 
     public static SweepPlan Load(string path, IEnumerable<string>? overrides = null)
     {
-        var cfg = ConfigLoader.Load<SweepConfig>(path, overrides).Validated(path);
+        var cfg = ConfigLoader.Load<SweepConfig>(path, overrides).WithBaseBesideSweepFile(path).Validated(path);
         return Create(cfg, path);
     }
 
