@@ -103,10 +103,12 @@ public static class DemoCommand
             string configPath = ExperimentFiles.Find(name + ".json");
             var probe = ConfigLoader.Load<LmRunConfig>(configPath);
             long budget = (long)steps * probe.Train.BatchSize * probe.Train.Accumulation * probe.Model.SequenceLength;
-            // Five evaluations per run, so the comparison can tell whether the loss is still falling.
+            // Three evaluations per run (each reads every test sequence), the fewest that tell whether the loss is still
+            // falling. One libtorch thread, as the configs say: two could be up to about twice as fast on a quiet 2-core
+            // machine, but are many times slower on a busy one (docs/benchmarks.md); one thread is predictable.
             var cfg = ConfigLoader.Load<LmRunConfig>(configPath,
-                [.. ProxyVocabulary, $"data.catalog={catalog}", $"train.token_budget={budget}", $"seed={seed}", "threads=null",
-                 $"train.eval_every={Math.Max(1, steps / 5)}", $"train.log_every={Math.Max(1, steps / 5)}", $"train.checkpoint_every={steps}"]);
+                [.. ProxyVocabulary, $"data.catalog={catalog}", $"train.token_budget={budget}", $"seed={seed}",
+                 $"train.eval_every={Math.Max(1, steps / 3)}", $"train.log_every={Math.Max(1, steps / 3)}", $"train.checkpoint_every={steps}"]);
             string runDir = Path.Combine(outDir, name);
             if (Directory.Exists(runDir)) Directory.Delete(runDir, recursive: true);   // the demo always starts fresh
             TorchRuntime.Initialize(cfg.Threads);
