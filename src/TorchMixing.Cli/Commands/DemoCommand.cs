@@ -137,8 +137,9 @@ public static class DemoCommand
                       $"torchmix compare {outDir}/* --out DIR.");
         Terminal.Info("");
         Terminal.Info("Your own domains → recommended weights: list your Parquet files per domain in a catalog (data/catalog.json is one), " +
-                      "check it with `torchmix data inspect my-catalog.json`, copy experiments/sweep-my-catalog.json with its \"catalog\" " +
-                      "pointing at yours, and run `torchmix sweep --config my-sweep.json`: its report.md ranks the weightings by " +
+                      "check it with `torchmix data inspect my-catalog.json`, copy experiments/sweep-my-catalog.json to experiments/my-sweep.json " +
+                      "(its base config is found beside it) with its \"catalog\" pointing at yours, and run " +
+                      "`torchmix sweep --config experiments/my-sweep.json`: its report.md ranks the weightings by " +
                       "test loss with intervals, and mixture.json holds the best one's weights for `torchmix export`.");
         return 0;
     }
