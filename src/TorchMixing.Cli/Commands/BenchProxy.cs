@@ -204,7 +204,7 @@ public static class BenchProxy
                 Train = new TrainLoopConfig
                 {
                     BatchSize = batch, TokenBudget = (long)total * batch * shape.SequenceLength, EvalEvery = 1_000_000,
-                    EvalSequences = 2, CheckpointEvery = 1_000_000, KeepCheckpoints = 1,
+                    EvalSequences = 2, TestSequences = 2, CheckpointEvery = 1_000_000, KeepCheckpoints = 1,
                 },
                 Weights = new WeightsConfig { MinPerDomain = 1 },
             };

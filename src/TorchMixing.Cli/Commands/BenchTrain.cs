@@ -199,7 +199,7 @@ public static class BenchTrain
                 Train = new TrainLoopConfig
                 {
                     BatchSize = s.Batch, TokenBudget = (long)total * s.Batch * s.Model.SequenceLength, EvalEvery = 1_000_000,
-                    EvalSequences = 8, CheckpointEvery = 1_000_000, KeepCheckpoints = 1, GradStatsEvery = gradStatsEvery,
+                    EvalSequences = 8, TestSequences = 8, CheckpointEvery = 1_000_000, KeepCheckpoints = 1, GradStatsEvery = gradStatsEvery,
                 },
                 Weights = new WeightsConfig { Policy = policy },
             };

@@ -28,26 +28,38 @@ public static class CompareCommand
         {
             Description = "Also pair every configuration against this one (e.g. uniform), per domain and on the π-loss, Holm-adjusted over the table.",
         };
+        var rankBy = new Option<string>("--rank-by")
+        {
+            Description = "What decides the best: pi_loss (default), pi_excess_over_unigram (each domain's loss relative to its unigram floor), " +
+                          "or reference=NAME (relative to configuration NAME's losses); see docs/sweeps.md.",
+            DefaultValueFactory = _ => "pi_loss",
+        };
         var cmd = new Command("compare", "Compare language-model runs: per-domain test loss, π-weighted loss, gradient noise, final weights.")
-            { runs, output, split, baseline, allowIncomplete };
+            { runs, output, split, baseline, allowIncomplete, rankBy };
         cmd.SetAction(pr => Run(pr.GetValue(runs)!, pr.GetValue(output),
                                 pr.GetValue(split) == "validation" ? ComparisonMetric.Validation : ComparisonMetric.Test, pr.GetValue(baseline),
-                                pr.GetValue(allowIncomplete)));
+                                pr.GetValue(allowIncomplete), Ranking.Parse(pr.GetValue(rankBy)!, "--rank-by")));
         return cmd;
     }
 
-    private static int Run(string[] runs, string? output, ComparisonMetric metric, string? baseline, bool allowIncomplete)
+    private static int Run(string[] runs, string? output, ComparisonMetric metric, string? baseline, bool allowIncomplete, Ranking ranking)
     {
         var dirs = runs.Where(Directory.Exists).Where(d => File.Exists(Path.Combine(d, "metrics.jsonl"))).ToList();
         var missing = runs.Where(r => !Directory.Exists(r)).ToList();
         if (missing.Count > 0) throw new UserInputException($"{missing[0]}: run folder not found.");
         if (dirs.Count == 0) throw new UserInputException($"{runs[0]}: no run folders (with metrics.jsonl) among the arguments.");
-        var cmp = RunComparison.Build(dirs, metric, allowIncomplete);
+        var floors = UnigramFloors.ForRun(dirs[0]);
+        var cmp = RunComparison.Build(dirs, metric, allowIncomplete, ranking, floors);
         foreach (var (dir, description) in cmp.Incomplete) Terminal.Info($"note: {dir}: {description}; its last evaluation is read as if final.");
         Terminal.Table($"{dirs.Count} run(s), {cmp.Rows.Count} configuration(s); {cmp.Metric.Label} loss = mean ± Student-t 95% CI over seeds" +
                        (cmp.Incomplete.Count > 0 ? $"; {cmp.Incomplete.Count} run(s) incomplete" : ""),
             cmp.Headers, cmp.TableRows());
-        Terminal.Info($"Best by {cmp.Metric.Label} π-loss: {cmp.VersusBest.Best}; {cmp.VersusBest.Method}.");
+        Terminal.Info($"Best by {cmp.Metric.Label} {cmp.Ranking.Label}: {cmp.VersusBest.Best}; {cmp.VersusBest.Method}.");
+        if (cmp.Metric == ComparisonMetric.Test)
+            foreach (var e in RunHealthWarnings.TestSplits(cmp, floors))
+                Terminal.Info(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"test {e.Domain}: {(e.Documents > 0 ? $"{e.Documents} documents, " : "")}{(e.Sequences > 0 ? $"{e.Sequences} sequences evaluated, " : "")}loss SE {e.StandardError:F4} nats"));
+        foreach (var w in RunHealthWarnings.For(cmp, floors)) Terminal.Info($"warning: {w}");
         if (baseline is not null)
         {
             var vs = cmp.VersusBaseline(baseline);

@@ -127,7 +127,7 @@ public static class SweepCommand
         string report = Path.Combine(manifest.Directory, SweepReport.ReportFile), mixture = Path.Combine(manifest.Directory, SweepReport.MixtureFileName);
         if (manifest.Plan.RegMix is null)
         {
-            Terminal.Info($"best by {SweepMetric.Current.Label} π-loss: {best}; wrote {report}, {mixture} and plots/.");
+            Terminal.Info($"best by {SweepMetric.Current.Label} {manifest.Plan.Config.Ranking.Label}: {best}; wrote {report}, {mixture} and plots/.");
             return 0;
         }
         string observed = Path.Combine(manifest.Directory, SweepReport.BestObservedFileName);

@@ -8,6 +8,9 @@ namespace TorchMixing.Data;
 /// </summary>
 public readonly record struct UnigramBaseline(string Domain, double TrainEntropy, double TestCrossEntropy)
 {
+    /// <summary>Documents in the domain's test split (0 when not known): reports warn when a split is too small to rank on.</summary>
+    public long TestDocuments { get; init; }
+
     public static UnigramBaseline Of(DomainCorpus corpus)
     {
         var train = Count(corpus.Train);
@@ -19,7 +22,7 @@ public readonly record struct UnigramBaseline(string Domain, double TrainEntropy
         double crossEntropy = testTokens > 0
             ? -test.Sum(kv => kv.Value * Math.Log((train.GetValueOrDefault(kv.Key) + 0.5) / (n + 0.5 * vocabulary))) / testTokens
             : double.NaN;
-        return new UnigramBaseline(corpus.Name, entropy, crossEntropy);
+        return new UnigramBaseline(corpus.Name, entropy, crossEntropy) { TestDocuments = corpus.Meta.TestDocuments };
     }
 
     private static Dictionary<int, long> Count(CachedDomainSequences split)

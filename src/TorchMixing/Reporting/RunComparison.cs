@@ -14,20 +14,31 @@ namespace TorchMixing.Reporting;
 public sealed class RunComparison
 {
     private RunComparison(IReadOnlyList<string> domains, IReadOnlyList<ComparisonRow> rows, IReadOnlyList<IGrouping<string, RunMetrics>> groups,
-                          ComparisonMetric metric)
+                          ComparisonMetric metric, Ranking ranking, double[]? scale)
     {
         Domains = domains;
         Rows = rows;
         _groups = groups;
         Metric = metric;
+        Ranking = ranking;
+        RankingScale = scale;
         VersusBest = BestVersusRest.Compare(groups.Select(g => new KeyValuePair<string, IReadOnlyDictionary<long, double>>(g.Key,
-            g.GroupBy(r => r.Seed).ToDictionary(s => s.Key, s => FinalPiLoss(s.First(), metric)))).ToList());
+            g.GroupBy(r => r.Seed).ToDictionary(s => s.Key, s => FinalScore(s.First(), metric, scale)))).ToList());
     }
 
     private readonly IReadOnlyList<IGrouping<string, RunMetrics>> _groups;
     public ComparisonMetric Metric { get; }
 
-    /// <summary>The configuration with the lowest mean π-loss, and every other one paired against it on shared seeds.</summary>
+    /// <summary>What the best and every verdict are decided by (<see cref="Reporting.Ranking"/>).</summary>
+    public Ranking Ranking { get; }
+
+    /// <summary>The ranking's per-domain scale (unigram floors or the reference's losses); null for the π-loss.</summary>
+    public double[]? RankingScale { get; }
+
+    /// <summary>Every run read, grouped by configuration (the seeds of each).</summary>
+    public IReadOnlyList<IGrouping<string, RunMetrics>> Runs => _groups;
+
+    /// <summary>The configuration with the lowest mean ranking score, and every other one paired against it on shared seeds.</summary>
     public BestVersusRest VersusBest { get; }
     public IReadOnlyList<string> Domains { get; }
     public IReadOnlyList<ComparisonRow> Rows { get; }
@@ -40,9 +51,16 @@ public sealed class RunComparison
     /// folder and "incomplete (step k of n)", unless <paramref name="allowIncomplete"/> (then it is listed in
     /// <see cref="Incomplete"/>); two runs of one configuration with the same seed are refused naming both folders.
     /// </summary>
-    public static RunComparison Build(IEnumerable<string> runDirectories, ComparisonMetric? metric = null, bool allowIncomplete = false)
+    /// <param name="runDirectories">the run folders (runs with the same resolved config, less seed and paths, are seeds of one configuration).</param>
+    /// <param name="metric">which evaluation (default: the test split).</param>
+    /// <param name="allowIncomplete">read unfinished runs too (listed in <see cref="Incomplete"/>).</param>
+    /// <param name="ranking">what decides the best (default: the π-loss).</param>
+    /// <param name="floors">each domain's unigram floor (needed to rank by the excess over it), or null.</param>
+    public static RunComparison Build(IEnumerable<string> runDirectories, ComparisonMetric? metric = null, bool allowIncomplete = false,
+                                      Ranking? ranking = null, IReadOnlyList<TorchMixing.Data.UnigramBaseline>? floors = null)
     {
         metric ??= ComparisonMetric.Test;
+        ranking ??= Ranking.PiLoss;
         var loaded = runDirectories.Select(RunMetrics.Load).ToList();
         var incomplete = new List<(string, string)>();
         foreach (var r in loaded)
@@ -69,8 +87,11 @@ public sealed class RunComparison
             if (g.GroupBy(r => r.Seed).FirstOrDefault(s => s.Count() > 1) is { } twice)
                 throw new UserInputException($"compare: {twice.First().Directory} and {twice.Skip(1).First().Directory} are the same configuration " +
                                              $"('{g.Key}') with the same seed {twice.Key}; a seed counts once — give one of them.");
-        var rows = groups.Select(g => Row(g.Key, g.ToList(), domains.Length, metric)).ToList();
-        return new RunComparison(domains, rows, groups, metric) { Incomplete = incomplete };
+        var scale = ranking.Scale(domains, floors, name => groups.FirstOrDefault(g => g.Key == name) is { } g
+            ? Enumerable.Range(0, domains.Length).Select(i => g.Average(r => RunMetrics.At(metric.DomainLoss(metric.Last(r)!)!, i))).ToArray()
+            : null, groups.Select(g => g.Key).ToList());
+        var rows = groups.Select(g => Row(g.Key, g.ToList(), domains.Length, metric, scale)).ToList();
+        return new RunComparison(domains, rows, groups, metric, ranking, scale) { Incomplete = incomplete };
     }
 
     /// <summary>
@@ -88,7 +109,14 @@ public sealed class RunComparison
 
     private static double FinalPiLoss(RunMetrics run, ComparisonMetric metric) => metric.PiLoss(metric.Last(run)!)!.Value;
 
-    private static ComparisonRow Row(string name, List<RunMetrics> runs, int k, ComparisonMetric metric)
+    /// <summary>The run's ranking score at its last evaluation (its π-loss when <paramref name="scale"/> is null).</summary>
+    private static double FinalScore(RunMetrics run, ComparisonMetric metric, double[]? scale)
+    {
+        var last = metric.Last(run)!;
+        return Ranking.Score(scale, metric.DomainLoss(last)!, metric.PiLoss(last)!.Value, last.Importance);
+    }
+
+    private static ComparisonRow Row(string name, List<RunMetrics> runs, int k, ComparisonMetric metric, double[]? scale)
     {
         var finals = runs.Select(r => metric.DomainLoss(metric.Last(r)!)!).ToList();
         var perDomain = Enumerable.Range(0, k).Select(i => MeanCi.Of(finals.Select(f => RunMetrics.At(f, i)).ToList())).ToArray();
@@ -97,7 +125,8 @@ public sealed class RunComparison
         double[] Avg(Func<StepMetrics, double[]> select) => Enumerable.Range(0, k).Select(i => last.Average(l => RunMetrics.At(select(l), i))).ToArray();
         var noise = MeanCi.Of(runs.Select(GradientNoise).Where(double.IsFinite).ToList());
         return new ComparisonRow(name, runs.Count, runs[0].Mode, perDomain, pi, noise,
-                                 Avg(l => l.SamplingWeights), Avg(l => l.LossWeights), Avg(l => l.Importance));
+                                 Avg(l => l.SamplingWeights), Avg(l => l.LossWeights), Avg(l => l.Importance),
+                                 MeanCi.Of(runs.Select(r => FinalScore(r, metric, scale)).ToList()));
     }
 
     /// <summary>
@@ -113,8 +142,12 @@ public sealed class RunComparison
         return logged.Count > 0 ? logged.Average() : double.NaN;
     }
 
+    /// <summary>Whether the table needs a column of its own for the ranking score (not when ranking by the π-loss).</summary>
+    private bool ScoreColumn => Ranking.Kind != RankingKind.PiLoss;
+
     public IReadOnlyList<string> Headers =>
-        ["config", "seeds", "mode", .. Domains.Select(d => $"{Metric.ShortLabel} {d}"), $"{Metric.ShortLabel} π-loss", "π-loss − best (paired)", "p (Holm)",
+        ["config", "seeds", "mode", .. Domains.Select(d => $"{Metric.ShortLabel} {d}"), $"{Metric.ShortLabel} π-loss",
+         .. (ScoreColumn ? (string[])[$"{Metric.ShortLabel} {Ranking.ShortLabel}"] : []), $"{Ranking.ShortLabel} − best (paired)", "p (Holm)",
          "95% verdict", "grad noise Σs²bv²", "final p", "final π·w"];
 
     public IEnumerable<IReadOnlyList<string>> TableRows()
@@ -126,6 +159,7 @@ public sealed class RunComparison
             double sum = piw.Sum();
             var vs = VersusBest.Others.FirstOrDefault(o => o.Config == r.Name);
             yield return [r.Name, r.Seeds.ToString(inv), r.Mode, .. r.DomainLoss.Select(c => Fmt(c)), Fmt(r.PiLoss),
+                          .. (ScoreColumn ? (string[])[Fmt(r.Score)] : []),
                           vs is null ? "best" : Fmt(vs.Difference), vs is null || !vs.Testable ? "–" : vs.HolmPValue.ToString("F3", inv),
                           vs is null ? "–" : vs.Verdict,
                           r.GradientNoise.N == 0 ? "–" : r.GradientNoise.ToString(),
@@ -157,7 +191,8 @@ public sealed class RunComparison
         written.Add(path);
         for (int i = 0; i < Domains.Count; i++)
         {
-            string bars = Path.Combine(directory, $"compare_val_{Sanitize(Domains[i])}.png");
+            // Named by the split it shows (compare_test_*, compare_val_*).
+            string bars = Path.Combine(directory, $"compare_{Metric.ShortLabel}_{Sanitize(Domains[i])}.png");
             HorizontalBars(bars, $"Final {Metric.Label} loss on {Domains[i]} (t 95% CI over seeds)", "loss",
                 Rows.Select(r => r.Name).ToList(), Rows.Select(r => r.DomainLoss[i]).ToList());
             written.Add(bars);
@@ -195,5 +230,6 @@ public sealed class RunComparison
 }
 
 /// <summary>One configuration of the matrix, aggregated over its seeds.</summary>
+/// <see cref="Score"/> is the ranking's score (equal to <see cref="PiLoss"/> when ranking by the π-loss).
 public sealed record ComparisonRow(string Name, int Seeds, string Mode, MeanCi[] DomainLoss, MeanCi PiLoss, MeanCi GradientNoise,
-                                   double[] SamplingWeights, double[] LossWeights, double[] Importance);
+                                   double[] SamplingWeights, double[] LossWeights, double[] Importance, MeanCi Score);

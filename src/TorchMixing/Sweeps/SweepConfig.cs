@@ -16,7 +16,11 @@ public sealed record SweepConfig
     /// <summary>What the sweep asks and what the theory predicts (documentation only).</summary>
     public string? Note { get; init; }
 
-    /// <summary>The base run config (an experiments/lm-*.json), relative to the working directory.</summary>
+    /// <summary>
+    /// The base run config (an experiments/lm-*.json), relative to the sweep file's folder (an absolute path as
+    /// given); <see cref="WithBaseBesideSweepFile"/> resolves it. Paths inside the base config (its catalog) stay
+    /// relative to the working directory, like every run config's.
+    /// </summary>
     public string Base { get; init; } = "";
 
     /// <summary>Optional catalog every run trains on (sets data.source = "catalog" and data.catalog); null: the base config's data.</summary>
@@ -44,6 +48,15 @@ public sealed record SweepConfig
     /// </summary>
     public string? Baseline { get; init; }
 
+    /// <summary>
+    /// What the report ranks configurations by (the best, its verdicts and mixture.json): <c>"pi_loss"</c> (default),
+    /// <c>"pi_excess_over_unigram"</c> or <c>{"reference": "uniform"}</c> (<see cref="Reporting.Ranking"/>).
+    /// </summary>
+    public JsonNode? RankBy { get; init; }
+
+    /// <summary><see cref="RankBy"/> read.</summary>
+    public Reporting.Ranking Ranking => Reporting.Ranking.Parse(RankBy, "rank_by");
+
     /// <summary>Seeds run for every configuration (the runs' <c>seed</c>).</summary>
     public long[] Seeds { get; init; } = [0, 1, 2];
 
@@ -64,7 +77,7 @@ public sealed record SweepConfig
     {
         if (!SafeName(Name)) throw new UserInputException($"{source}: name \"{Name}\" must be letters, digits, '.', '_', '-', '+', '=' or ','.");
         if (string.IsNullOrWhiteSpace(Base)) throw new UserInputException($"{source}: base (the run config, e.g. experiments/lm-uniform.json) is required.");
-        if (!File.Exists(Base)) throw new UserInputException($"{source}: base: {Base} not found (paths are relative to the working directory).");
+        if (!File.Exists(Base)) throw new UserInputException($"{source}: base: {Base} not found.");
         if (Catalog is not null && !File.Exists(Catalog)) throw new UserInputException($"{source}: catalog: {Catalog} not found.");
         if (Seeds.Length == 0) throw new UserInputException($"{source}: seeds: at least one seed is required.");
         if (Seeds.Distinct().Count() != Seeds.Length) throw new UserInputException($"{source}: seeds: a seed is listed twice.");
@@ -92,7 +105,25 @@ public sealed record SweepConfig
             if (a.Values.Count == 0) throw new UserInputException($"{source}: grid[{i}].values is empty.");
         }
         Slurm.Validated($"{source}: slurm");
+        Reporting.Ranking.Parse(RankBy, $"{source}: rank_by");
         return this;
+    }
+
+    /// <summary>
+    /// This config with <see cref="Base"/> resolved against the folder of the sweep file <paramref name="path"/>, so a
+    /// sweep runs the same from any working directory. A base that is not there is an error that says where it was
+    /// looked for, and whether the path only exists relative to the working directory (the old convention).
+    /// </summary>
+    public SweepConfig WithBaseBesideSweepFile(string path)
+    {
+        if (string.IsNullOrWhiteSpace(Base) || Path.IsPathRooted(Base)) return this;
+        string folder = Path.GetDirectoryName(path) ?? "";
+        string resolved = Path.Combine(folder, Base);
+        if (File.Exists(resolved)) return this with { Base = resolved };
+        string hint = File.Exists(Base)
+            ? $"; {Base} exists relative to the working directory — write it relative to the sweep file: \"{Path.GetRelativePath(folder.Length == 0 ? "." : folder, Base)}\""
+            : "";
+        throw new UserInputException($"{path}: base: {Base} not found beside the sweep file (looked for {resolved}; base is relative to the sweep file's folder){hint}.");
     }
 
     private static void CheckOverride(string s, string field)

@@ -28,7 +28,7 @@ public sealed class SweepPlan
 
     public SweepConfig Config { get; }
 
-    /// <summary>The sweep file as given (relative to the working directory, like every path in it).</summary>
+    /// <summary>The sweep file as given (relative to the working directory; its base is resolved against its folder).</summary>
     public string ConfigPath { get; }
 
     public IReadOnlyList<SweepTask> Tasks { get; }
@@ -38,7 +38,7 @@ public sealed class SweepPlan
 
     public static SweepPlan Load(string path, IEnumerable<string>? overrides = null)
     {
-        var cfg = ConfigLoader.Load<SweepConfig>(path, overrides).Validated(path);
+        var cfg = ConfigLoader.Load<SweepConfig>(path, overrides).WithBaseBesideSweepFile(path).Validated(path);
         return Create(cfg, path);
     }
 
@@ -63,6 +63,8 @@ public sealed class SweepPlan
         if (duplicate is not null) throw new UserInputException($"{source}: configuration name \"{duplicate.Key}\" occurs twice.");
         if (cfg.Baseline is { } baseline && configurations.All(c => c.Name != baseline))
             throw new UserInputException($"{source}: baseline \"{baseline}\" is not one of the configurations ({string.Join(", ", configurations.Select(c => c.Name))}).");
+        if (cfg.Ranking is { Kind: TorchMixing.Reporting.RankingKind.Reference, Reference: { } reference } && configurations.All(c => c.Name != reference))
+            throw new UserInputException($"{source}: rank_by reference \"{reference}\" is not one of the configurations ({string.Join(", ", configurations.Select(c => c.Name))}).");
         var tasks = new List<SweepTask>();
         foreach (long seed in cfg.Seeds)
             foreach (var (name, set) in configurations)

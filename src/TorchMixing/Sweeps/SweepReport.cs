@@ -45,9 +45,12 @@ public static class SweepReport
                                                               (notFinished.Count > 0 ? $" ({string.Join("; ", notFinished)})." : "."));
         var metric = SweepMetric.Current;
         var dirs = finished.Select(manifest.RunPath).ToList();
-        var cmp = RunComparison.Build(dirs, metric);
+        var ranking = manifest.Plan.Config.Ranking;
+        var floors = UnigramFloors.ForRun(dirs[0]);
+        var cmp = RunComparison.Build(dirs, metric, ranking: ranking, floors: floors);
         var design = manifest.Plan.RegMix;
-        // A RegMix sweep picks (its prediction and its best-observed proxy) on validation only; the tables rank by test.
+        // A RegMix sweep picks (its prediction and its best-observed proxy) on validation only, by the π-loss its
+        // regression fits; the tables rank by test.
         var selection = design is null ? cmp : RunComparison.Build(dirs, RegMixAnalysis.Metric);
         string best = selection.VersusBest.Best;
         var bestRow = selection.Rows.Single(r => r.Name == best);
@@ -59,7 +62,7 @@ public static class SweepReport
         var bestDirs = finished.Where(t => t.Configuration == best).Select(manifest.RunPath).ToList();
         var mixture = MixtureFile.FromRuns(bestDirs, "sweep");
         string selectedBy = string.Create(CultureInfo.InvariantCulture,
-            $"{selection.Metric.Label} π-loss {bestRow.PiLoss.Mean:F4} ± {bestRow.PiLoss.HalfWidth:F4} (Student-t 95 %, {bestRow.PiLoss.N} seed{(bestRow.PiLoss.N == 1 ? "" : "s")}), " +
+            $"{selection.Metric.Label} {selection.Ranking.Label} {bestRow.Score.Mean:F4} ± {bestRow.Score.HalfWidth:F4} (Student-t 95 %, {bestRow.Score.N} seed{(bestRow.Score.N == 1 ? "" : "s")}), " +
             $"lowest of {cmp.Rows.Count} configurations in sweep {manifest.Plan.Config.Name}");
         mixture = mixture with { Origin = (mixture.Origin ?? new MixtureOrigin()) with { SelectedBy = selectedBy } };
         string observedFile = design is null ? MixtureFileName : BestObservedFileName;
@@ -78,24 +81,8 @@ public static class SweepReport
             regMixText = RegMixMarkdown(design, analysis, mixture);
         }
 
-        AtomicFile.WriteAllText(Path.Combine(manifest.Directory, ReportFile), Markdown(manifest, cmp, finished.Count, written, mixture, observedFile, regMixText, best, notFinished));
+        AtomicFile.WriteAllText(Path.Combine(manifest.Directory, ReportFile), Markdown(manifest, cmp, finished.Count, written, mixture, observedFile, regMixText, best, notFinished, floors));
         return best;
-    }
-
-    /// <summary>
-    /// The unigram floor of the sweep's domains (from its first run's resolved config), or null for synthetic data, a
-    /// catalog that cannot be opened here, or domains that differ from the runs' (the report stays writable without it).
-    /// </summary>
-    private static IReadOnlyList<UnigramBaseline>? Unigram(SweepManifest manifest, IReadOnlyList<string> domains)
-    {
-        try
-        {
-            var task = manifest.Tasks[0];
-            var config = ConfigLoader.Load<TorchMixing.Training.LmRunConfig>(manifest.Plan.Config.Base, task.Overrides);
-            var unigram = TorchMixing.Training.LmRun.UnigramBaselines(config, manifest.Plan.Config.Base);
-            return unigram is not null && unigram.Select(u => u.Domain).SequenceEqual(domains) ? unigram : null;
-        }
-        catch (UserInputException) { return null; }
     }
 
     /// <summary>
@@ -185,7 +172,7 @@ public static class SweepReport
     private static void TableRow(StringBuilder sb, IEnumerable<string> cells) => sb.AppendLine("| " + string.Join(" | ", cells) + " |");
 
     private static string Markdown(SweepManifest manifest, RunComparison cmp, int finished, IReadOnlyList<string> plots, MixtureFile mixture,
-                                   string mixtureFile, string? regMix, string selected, IReadOnlyList<string> notFinished)
+                                   string mixtureFile, string? regMix, string selected, IReadOnlyList<string> notFinished, IReadOnlyList<UnigramBaseline>? floors)
     {
         var inv = CultureInfo.InvariantCulture;
         var cfg = manifest.Plan.Config;
@@ -194,7 +181,8 @@ public static class SweepReport
         var sb = new StringBuilder();
         sb.AppendLine($"# Sweep {cfg.Name}");
         sb.AppendLine();
-        if (!string.IsNullOrWhiteSpace(cfg.Note)) { sb.AppendLine(cfg.Note); sb.AppendLine(); }
+        // The sweep file's note is left out: it documents the file, and a copied template's note states the template's
+        // counts, not this sweep's; the line below states the plan's own.
         int total = manifest.Tasks.Count;
         sb.AppendLine($"Base config `{cfg.Base}`; {manifest.Plan.Configurations.Count} configurations × {cfg.Seeds.Length} seeds " +
                       $"({string.Join(", ", cfg.Seeds)}); {finished} of {total} runs finished" +
@@ -209,32 +197,40 @@ public static class SweepReport
         }
         sb.AppendLine($"Metric: the final **{metric.Label}** evaluation of each run (metrics.jsonl `{metric.DomainLossKey}`, `{metric.PiLossKey}`): " +
                       "per-domain loss in nats per token and the π-weighted loss. Values are mean ± the Student-t 95% interval over seeds. " +
-                      $"\"vs best\" is the paired difference of π-loss against **{vs.Best}** on the seeds both ran " +
+                      $"Configurations are {cmp.Ranking.Definition}. " +
+                      $"\"vs best\" is the paired difference of the {cmp.Ranking.ShortLabel} against **{vs.Best}** on the seeds both ran " +
                       "(same data order and initialisation), with its own t interval; p is the paired t-test's, Holm–Bonferroni-adjusted.");
         sb.AppendLine();
         var headers = new List<string> { "configuration", "seeds", "mode" };
         headers.AddRange(cmp.Domains.Select(d => $"{metric.Label} {d}"));
-        headers.AddRange([$"{metric.Label} π-loss", "π-loss − best (paired)", "p (Holm)", "at 95 %"]);
+        bool scoreColumn = cmp.Ranking.Kind != RankingKind.PiLoss;
+        headers.Add($"{metric.Label} π-loss");
+        if (scoreColumn) headers.Add($"{metric.Label} {cmp.Ranking.ShortLabel}");
+        headers.AddRange([$"{cmp.Ranking.ShortLabel} − best (paired)", "p (Holm)", "at 95 %"]);
         TableHeader(sb, headers);
-        foreach (var r in cmp.Rows.OrderBy(r => r.PiLoss.Mean))
+        foreach (var r in cmp.Rows.OrderBy(r => r.Score.Mean))
         {
             var o = vs.Others.FirstOrDefault(x => x.Config == r.Name);
             var cells = new List<string> { r.Name == vs.Best ? $"**{r.Name}**" : r.Name, r.Seeds.ToString(inv), r.Mode };
             cells.AddRange(r.DomainLoss.Select(Fmt));
             cells.Add(Fmt(r.PiLoss));
+            if (scoreColumn) cells.Add(Fmt(r.Score));
             cells.Add(o is null ? "best" : Fmt(o.Difference, signed: true));
             cells.Add(o is null || !o.Testable ? "–" : o.HolmPValue.ToString("F3", inv));
             cells.Add(o is null ? "–" : o.Verdict);
             TableRow(sb, cells);
         }
-        if (Unigram(manifest, cmp.Domains) is { } unigram)
+        var unigram = floors is not null && floors.Select(u => u.Domain).SequenceEqual(cmp.Domains) ? floors : null;
+        if (unigram is not null)
         {
             var cells = new List<string> { "*unigram model*", "–", "–" };
             cells.AddRange(unigram.Select(u => u.TestCrossEntropy.ToString("F3", inv)));
             // π-weighted with the runs' importance (the first row's; π is fixed by the base config, not by the weighting).
             var pi = cmp.Rows[0].Importance;
             double piLoss = unigram.Select((u, i) => RunMetrics.At(pi, i) * u.TestCrossEntropy).Sum() / pi.Sum();
-            cells.AddRange([piLoss.ToString("F3", inv), "–", "–", "–"]);
+            cells.Add(piLoss.ToString("F3", inv));
+            if (scoreColumn) cells.Add(UnigramScore(cmp, unigram, pi));
+            cells.AddRange(["–", "–", "–"]);
             TableRow(sb, cells);
             sb.AppendLine();
             sb.AppendLine("*unigram model*: the test loss of each domain's train-split token frequencies (add-½ smoothing), the floor a " +
@@ -242,10 +238,11 @@ public static class SweepReport
         }
         sb.AppendLine();
         int significant = vs.Others.Count(o => o.Testable && o.Significant);
-        sb.AppendLine($"**Best by {metric.Label} π-loss: {vs.Best}** ({Fmt(vs.BestScore)}). {Capital(vs.Method)}: " +
+        sb.AppendLine($"**Best by {metric.Label} {cmp.Ranking.Label}: {vs.Best}** ({Fmt(vs.BestScore)}). {Capital(vs.Method)}: " +
                       $"{significant} of {vs.Comparisons} significantly worse than {vs.Best}" +
                       (vs.Comparisons - significant > 0 ? $"; the other {vs.Comparisons - significant} are within noise of it at this number of seeds." : "."));
         sb.AppendLine();
+        sb.Append(HealthMarkdown(cmp, unigram));
         sb.AppendLine(selected == vs.Best
             ? $"Its weights are in `{mixtureFile}` ({mixture.Mode.ToString().ToLowerInvariant()} mode, policy {mixture.Policy}):"
             : $"`{mixtureFile}` holds the weights of **{selected}**, the lowest on {RegMixAnalysis.Metric.Label} π-loss (a RegMix sweep never picks on test) " +
@@ -278,6 +275,47 @@ public static class SweepReport
         {
             string rel = Path.GetRelativePath(manifest.Directory, p);
             sb.AppendLine($"![{Path.GetFileNameWithoutExtension(p)}]({rel})");
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>The unigram model's own ranking score (its floors as its losses), for its row of the table.</summary>
+    private static string UnigramScore(RunComparison cmp, IReadOnlyList<UnigramBaseline> unigram, double[] pi) =>
+        cmp.RankingScale is { } scale
+            ? Ranking.Score(scale, unigram.Select(u => u.TestCrossEntropy).ToArray(), double.NaN, pi).ToString("F4", CultureInfo.InvariantCulture)
+            : "–";
+
+    /// <summary>
+    /// The test split's measurement per domain (documents, sequences evaluated, standard error of the loss) and the
+    /// warnings of <see cref="RunHealthWarnings"/>, with the rules that raise them.
+    /// </summary>
+    private static string HealthMarkdown(RunComparison cmp, IReadOnlyList<UnigramBaseline>? unigram)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        if (cmp.Metric == ComparisonMetric.Test)
+        {
+            var splits = RunHealthWarnings.TestSplits(cmp, unigram);
+            sb.AppendLine("Test evaluation per domain (the runs' last evaluation; standard error over the evaluated sequences, mean over runs — " +
+                          "sequences of one document are correlated, so it understates the uncertainty when documents are few):");
+            sb.AppendLine();
+            TableHeader(sb, ["domain", "test documents", "sequences evaluated", "loss SE (nats)", "unigram floor"]);
+            foreach (var e in splits)
+                TableRow(sb, [e.Domain, e.Documents > 0 ? e.Documents.ToString(inv) : "–", e.Sequences > 0 ? e.Sequences.ToString(inv) : "–",
+                              double.IsFinite(e.StandardError) ? e.StandardError.ToString("F4", inv) : "–",
+                              double.IsFinite(e.Floor) ? e.Floor.ToString("F3", inv) : "–"]);
+            sb.AppendLine();
+        }
+        var warnings = RunHealthWarnings.For(cmp, unigram);
+        if (warnings.Count > 0)
+        {
+            sb.AppendLine(string.Create(inv, $"**Warnings** (rules: a run is still falling when a line through its last {RunHealthWarnings.Window} evaluations of the π-loss ") +
+                          string.Create(inv, $"falls by more than twice the scatter around it and by more than {RunHealthWarnings.MinimumFall} nats; near the floor = a mean loss above ") +
+                          string.Create(inv, $"the unigram floor − {RunHealthWarnings.FloorMargin} nats; a test split is too small with fewer than {RunHealthWarnings.MinimumDocuments} ") +
+                          string.Create(inv, $"documents or a loss SE above {RunHealthWarnings.MaximumStandardError} nats):"));
+            sb.AppendLine();
+            foreach (var w in warnings) sb.AppendLine($"- {w}");
+            sb.AppendLine();
         }
         return sb.ToString();
     }

@@ -108,7 +108,8 @@ public sealed partial class SweepRunner
         if (old.State == SweepTaskState.Running && old.Pid is int oldPid) ProcessIdentity.KillIfAlive(oldPid, old.ProcessStart, old.Host);
 
         string runDir = _manifest.RunPath(task);
-        bool resume = Checkpoint.List(runDir).Count > 0;
+        var checkpoints = Checkpoint.List(runDir);
+        bool resume = checkpoints.Count > 0;
         // Killed before its first checkpoint: nothing to resume, and train refuses a folder that already holds a run.
         if (!resume && Directory.Exists(runDir)) Directory.Delete(runDir, recursive: true);
 
@@ -139,7 +140,8 @@ public sealed partial class SweepRunner
         Directory.CreateDirectory(Path.GetDirectoryName(_manifest.LogPath(task))!);
         var log = new StreamWriter(_manifest.LogPath(task), append: true) { AutoFlush = true };
         log.WriteLine($"# {DateTime.UtcNow:O} attempt {old.Attempts + 1}: {string.Join(' ', command.Select(Quote))}");
-        var child = new Child(task, log, _echo);
+        // A resumed run starts where its checkpoint left it, not at 0 % (its first "step i/N" line comes later).
+        var child = new Child(task, log, _echo, resume ? ResumedFraction(checkpoints[^1], ResolvedConfig(task)) : 0);
         var process = new Process { StartInfo = psi };
         process.OutputDataReceived += (_, e) => child.Line(e.Data, error: false);
         process.ErrorDataReceived += (_, e) => child.Line(e.Data, error: true);
@@ -203,20 +205,39 @@ public sealed partial class SweepRunner
             running.Select(c => $"{c.Task.Label} {c.Fraction:P0}").ToList());
     }
 
+    private LmRunConfig? ResolvedConfig(SweepTask task)
+    {
+        try { return TorchMixing.Config.ConfigLoader.Load<LmRunConfig>(_manifest.Plan.Config.Base, task.Overrides); }
+        catch (UserInputException) { return null; }   // the child will say what is wrong
+    }
+
+    /// <summary>
+    /// The share of a run's training done at a checkpoint: its step (from the folder name, step-NNNNNNNN) over the
+    /// run's total steps, token_budget / (batch_size × accumulation × T); 0 when either is unknown.
+    /// </summary>
+    internal static double ResumedFraction(string checkpointDirectory, LmRunConfig? config)
+    {
+        string name = Path.GetFileName(checkpointDirectory);
+        if (config is null || !name.StartsWith("step-", StringComparison.Ordinal) || !long.TryParse(name[5..], CultureInfo.InvariantCulture, out long step))
+            return 0;
+        long total = config.Train.TokenBudget / ((long)config.Train.BatchSize * config.Train.Accumulation * config.Model.SequenceLength);
+        return total > 0 ? Math.Clamp((double)step / total, 0, 0.999) : 0;
+    }
+
     private static string Quote(string s) => s.Length > 0 && s.All(ch => char.IsAsciiLetterOrDigit(ch) || "-_./=:+,".Contains(ch)) ? s : "'" + s.Replace("'", "'\\''") + "'";
 
     [GeneratedRegex(@"^step (\d+)/(\d+) ")]
     private static partial Regex StepLine();
 
     /// <summary>A running child: its process, its log, and its progress read from its "step i/N" lines.</summary>
-    private sealed class Child(SweepTask task, StreamWriter log, TextWriter? echo)
+    private sealed class Child(SweepTask task, StreamWriter log, TextWriter? echo, double resumedFraction)
     {
         private readonly object _gate = new();
         public SweepTask Task { get; } = task;
         public StreamWriter Log { get; } = log;
         public Process Process { get; set; } = null!;
-        public double Fraction { get; private set; }
-        public double? FirstFraction { get; private set; }
+        public double Fraction { get; private set; } = resumedFraction;
+        public double? FirstFraction { get; private set; } = resumedFraction > 0 ? resumedFraction : null;
         public string? LastError { get; private set; }
 
         public void Line(string? line, bool error)

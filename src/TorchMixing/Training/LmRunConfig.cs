@@ -187,8 +187,16 @@ public sealed record TrainLoopConfig
     /// <summary>Training tokens in total; steps = token_budget / (batch_size × accumulation × T), rounded down.</summary>
     public long TokenBudget { get; init; } = 200_000;
     public int EvalEvery { get; init; } = 25;
-    /// <summary>Held-out sequences evaluated per domain (the first ones, always the same).</summary>
+    /// <summary>
+    /// Validation sequences evaluated per domain (the first ones, always the same): what adaptive policies read at
+    /// each of their updates, so kept small; the test split has its own size, <see cref="TestSequences"/>.
+    /// </summary>
     public int EvalSequences { get; init; } = 64;
+    /// <summary>
+    /// Test sequences evaluated per domain (the first ones, always the same); 0 (the default) evaluates every test
+    /// sequence, so reports rank on the whole test split. The test loss's standard error is logged beside it.
+    /// </summary>
+    public int TestSequences { get; init; }
     public int LogEvery { get; init; } = 1;
     public int CheckpointEvery { get; init; } = 50;
     /// <summary>How many checkpoints to keep (older ones are deleted after a new one is safely written).</summary>
@@ -203,6 +211,7 @@ public sealed record TrainLoopConfig
         check.AtLeast(TokenBudget, 1, "train.token_budget");
         check.AtLeast(EvalEvery, 1, "train.eval_every");
         check.AtLeast(EvalSequences, 1, "train.eval_sequences");
+        check.AtLeast(TestSequences, 0, "train.test_sequences");
         check.AtLeast(LogEvery, 1, "train.log_every");
         check.AtLeast(CheckpointEvery, 1, "train.checkpoint_every");
         check.AtLeast(KeepCheckpoints, 1, "train.keep_checkpoints");

@@ -195,6 +195,7 @@ public sealed class LmTrainer : IDisposable
             var (trainLoss, gradNoise) = _mixer.EndStep(spread);
             EvalResult? validation = null, test = null;
             bool changed = false;
+            var before = _mixer.Weights;
             timings.Weighting += timings.Lap();
             if (_mixer.UpdateDue(_step))
             {
@@ -218,7 +219,7 @@ public sealed class LmTrainer : IDisposable
 
             // 9. log.
             if (_step % c.LogEvery == 0 || validation is not null || changed || _step == TotalSteps)
-                AppendMetrics(metrics, MetricsLine(lr, objective, trainLoss, gradNorm, spread, gradNoise, validation, test, changed, timings).ToJson());
+                AppendMetrics(metrics, MetricsLine(lr, objective, trainLoss, gradNorm, spread, gradNoise, validation, test, changed ? before : null, timings).ToJson());
 
             // 10. checkpoint.
             if (_step % c.CheckpointEvery == 0 || _step == TotalSteps)
@@ -283,9 +284,13 @@ public sealed class LmTrainer : IDisposable
         return (all[.., ..^1].contiguous(), all[.., 1..].contiguous());
     }
 
-    /// <summary>Per-domain loss on a held-out split: the first eval_sequences of each domain, always the same ones.</summary>
+    /// <summary>
+    /// Per-domain loss on a held-out split, the mean of its sequences' losses: validation reads the first
+    /// train.eval_sequences of each domain, test the first train.test_sequences (0: all of them); always the same ones.
+    /// </summary>
     public EvalResult Evaluate(DataSplit split)
     {
+        int cap = split == DataSplit.Test ? _cfg.Train.TestSequences : _cfg.Train.EvalSequences;
         var sets = split switch
         {
             DataSplit.Validation => _evaluation.Validation,
@@ -295,13 +300,15 @@ public sealed class LmTrainer : IDisposable
         _model.eval();
         var mean = new double[_k];
         var variance = new double[_k];
+        var counts = new long[_k];
         using (no_grad())
         {
             var buffer = new int[_cfg.Train.BatchSize * (_t + 1)];
             for (int i = 0; i < _k; i++)
             {
                 var d = sets[i];
-                long n = Math.Min(_cfg.Train.EvalSequences, d.Count);
+                long n = cap > 0 ? Math.Min(cap, d.Count) : d.Count;
+                counts[i] = n;
                 var losses = new List<double>();
                 for (long start = 0; start < n; start += _cfg.Train.BatchSize)
                 {
@@ -320,11 +327,11 @@ public sealed class LmTrainer : IDisposable
         var importance = _mixer.Weights.Importance;
         double piSum = importance.Sum();
         double piLoss = Enumerable.Range(0, _k).Sum(i => importance[i] * mean[i]) / piSum;
-        return new EvalResult(mean, variance, piLoss);
+        return new EvalResult(mean, variance, piLoss, counts);
     }
 
     private StepMetrics MetricsLine(double lr, double objective, double[] trainLoss, double gradNorm, double[]? spread,
-                                    double gradNoise, EvalResult? validation, EvalResult? test, bool weightsChanged, StepTimings t)
+                                    double gradNoise, EvalResult? validation, EvalResult? test, MixtureWeights? replaced, StepTimings t)
     {
         var seen = _mixer.Seen;
         double seenTotal = seen.Sum();
@@ -344,7 +351,9 @@ public sealed class LmTrainer : IDisposable
             Importance = w.Importance,
             LossWeights = w.LossWeights,
             SamplingWeights = w.SamplingWeights,
-            WeightsChanged = weightsChanged,
+            WeightsChanged = replaced is not null,
+            PreviousLossWeights = replaced?.LossWeights,
+            PreviousSamplingWeights = replaced?.SamplingWeights,
             GradSpreadSquared = spread,
             GradNoise = double.IsFinite(gradNoise) ? gradNoise : null,
             ValLoss = validation?.Mean,
@@ -352,6 +361,8 @@ public sealed class LmTrainer : IDisposable
             ValPiLoss = validation?.PiWeightedLoss,
             TestLoss = test?.Mean,
             TestPiLoss = test?.PiWeightedLoss,
+            TestLossStandardError = test?.StandardError,
+            TestSequences = test?.Count,
             TimeMs = new Dictionary<string, double>
             {
                 ["data"] = t.Data, ["forward"] = t.Forward, ["backward"] = t.Backward, ["optimizer"] = t.Optimizer,
@@ -567,7 +578,11 @@ public sealed class LmTrainer : IDisposable
 }
 
 /// <summary>Per-domain held-out loss (mean and between-sequence variance) and the π-weighted target loss.</summary>
-public sealed record EvalResult(double[] Mean, double[] Variance, double PiWeightedLoss);
+public sealed record EvalResult(double[] Mean, double[] Variance, double PiWeightedLoss, long[] Count)
+{
+    /// <summary>Each domain's standard error of the mean, s/√n over the evaluated sequences (NaN with one sequence).</summary>
+    public double[] StandardError => Mean.Select((_, i) => Count[i] > 1 ? Math.Sqrt(Variance[i] / Count[i]) : double.NaN).ToArray();
+}
 
 /// <summary>
 /// The held-out sequences of a run, one per domain in each split: validation (what policies and the val_* figures read)

@@ -32,6 +32,12 @@ public sealed record StepMetrics
     [JsonPropertyName("sampling_weights")] public double[] SamplingWeights { get; init; } = [];
     /// <summary>The policy changed a weight at this step.</summary>
     [JsonPropertyName("weights_changed")] public bool WeightsChanged { get; init; }
+    /// <summary>
+    /// On a line whose weights changed: the loss and sampling weights in force before the change, so the weights'
+    /// history is complete from step 0 however sparsely steps are logged (run-averaged weights cover every step).
+    /// </summary>
+    [JsonPropertyName("previous_loss_weights")] public double[]? PreviousLossWeights { get; init; }
+    [JsonPropertyName("previous_sampling_weights")] public double[]? PreviousSamplingWeights { get; init; }
     /// <summary>Measured within-domain gradient spread v̂_i² (steps where it was measured).</summary>
     [JsonPropertyName("grad_spread_sq")] public double[]? GradSpreadSquared { get; init; }
     /// <summary>
@@ -49,6 +55,11 @@ public sealed record StepMetrics
     [JsonPropertyName("test_loss")] public double[]? TestLoss { get; init; }
     /// <summary>π-weighted test loss (evaluation steps): what compare and sweep reports rank by.</summary>
     [JsonPropertyName("test_pi_loss")] public double? TestPiLoss { get; init; }
+    /// <summary>Standard error of each domain's test loss over its evaluated sequences (s/√n, sequences treated as
+    /// independent draws); absent in runs logged before it existed.</summary>
+    [JsonPropertyName("test_loss_se")] public double[]? TestLossStandardError { get; init; }
+    /// <summary>Test sequences evaluated per domain (all of the split unless train.test_sequences caps it).</summary>
+    [JsonPropertyName("test_sequences")] public long[]? TestSequences { get; init; }
     /// <summary>Wall time of the step by phase (data, forward, backward, optimizer, weighting, eval), in ms.</summary>
     [JsonPropertyName("time_ms")] public IReadOnlyDictionary<string, double>? TimeMs { get; init; }
 

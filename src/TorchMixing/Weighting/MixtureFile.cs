@@ -18,7 +18,7 @@ namespace TorchMixing.Weighting;
 /// Weights are stored normalised: π and p sum to one; w is kept as the policy left it (only the products π_i·w_i
 /// matter to the objective, and exporters normalise what their target needs). When several seeds of one
 /// configuration are given, final and averaged weights are the mean over seeds and the trajectory is the first
-/// seed's (its change points), which the file says in <see cref="Origin"/>.
+/// seed's (a summary of its change points), which the file says in <see cref="Origin"/>.
 /// </remarks>
 public sealed record MixtureFile
 {
@@ -44,8 +44,21 @@ public sealed record MixtureFile
 
     public IReadOnlyList<MixtureDomain> Domains { get; init; } = [];
 
-    /// <summary>The weights over training (each point holds from its step on), for targets that accept a schedule.</summary>
+    /// <summary>
+    /// The weights over training (each point holds from its step on), for targets that accept a schedule. A summary:
+    /// at most <see cref="MaxTrajectoryPoints"/> of the change points, the first and the last among them, evenly
+    /// spread (the full history is each run's metrics.jsonl); <see cref="TrajectoryChangePoints"/> says how many there were.
+    /// </summary>
     public IReadOnlyList<MixturePoint> Trajectory { get; init; } = [];
+
+    /// <summary>Change points of the (first) run's weight history when <see cref="Trajectory"/> keeps fewer; null when it keeps them all.</summary>
+    public int? TrajectoryChangePoints { get; init; }
+
+    /// <summary>
+    /// Most change points a mixture.json keeps: a policy that moves the weights every few steps makes hundreds, and the
+    /// file is a hand-off to read, not a log (the run-averaged weights are computed from the full history first).
+    /// </summary>
+    public const int MaxTrajectoryPoints = 16;
 
     public MixtureOrigin? Origin { get; init; }
 
@@ -100,6 +113,7 @@ public sealed record MixtureFile
                 LossWeight = 1, SamplingWeight = p[i], AveragedLossWeight = null, AveragedSamplingWeight = null,
             }).ToList(),
             Trajectory = [new MixturePoint { Step = 0, Tokens = 0, LossWeights = ones, SamplingWeights = (double[])p.Clone() }],
+            TrajectoryChangePoints = null,
             Origin = (Origin ?? new MixtureOrigin()) with { SelectedBy = selectedBy ?? Origin?.SelectedBy },
         };
     }
@@ -207,7 +221,8 @@ public sealed record MixtureFile
                 AveragedLossWeight = adaptive ? avgW[i] : null,
                 AveragedSamplingWeight = adaptive ? avgP[i] : null,
             }).ToList(),
-            Trajectory = perRun[0].Trajectory,
+            Trajectory = Summarised(perRun[0].Trajectory),
+            TrajectoryChangePoints = perRun[0].Trajectory.Count > MaxTrajectoryPoints ? perRun[0].Trajectory.Count : null,
             Origin = new MixtureOrigin
             {
                 Kind = kind,
@@ -216,6 +231,15 @@ public sealed record MixtureFile
                 Seeds = runs.Select(r => r.Seed).ToList(),
             },
         }.Validated("mixture from " + runs[0].Directory);
+    }
+
+    /// <summary>At most <see cref="MaxTrajectoryPoints"/> points: the first, the last and evenly spaced ones between (by index).</summary>
+    internal static IReadOnlyList<MixturePoint> Summarised(IReadOnlyList<MixturePoint> points)
+    {
+        if (points.Count <= MaxTrajectoryPoints) return points;
+        return Enumerable.Range(0, MaxTrajectoryPoints)
+            .Select(j => (int)Math.Round(j * (points.Count - 1) / (double)(MaxTrajectoryPoints - 1)))
+            .Distinct().Select(i => points[i]).ToList();
     }
 
     /// <summary>
@@ -260,8 +284,12 @@ public sealed record MixtureFile
                 long step = l.Step, tokens = l.Tokens;
                 if (current is null)
                 {
-                    // The first logged line's weights held from step 0 unless it reports a change at this very step.
+                    // The first logged line's weights held from step 0 unless it reports a change at this very step;
+                    // then the weights it replaced (logged with the change) held from step 0 up to it. Runs logged
+                    // before the replaced weights were recorded start their history at that first change.
                     bool changedHere = l.WeightsChanged;
+                    if (changedHere && step > 0 && l.PreviousLossWeights is { } pw && l.PreviousSamplingWeights is { } pp)
+                        points.Add(new MixturePoint { Step = 0, Tokens = 0, LossWeights = pw, SamplingWeights = pp });
                     points.Add(new MixturePoint { Step = changedHere ? step : 0, Tokens = changedHere ? tokens : 0,
                                                   LossWeights = w.LossWeights, SamplingWeights = w.SamplingWeights });
                 }

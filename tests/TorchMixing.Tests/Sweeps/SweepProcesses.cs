@@ -45,8 +45,8 @@ internal static class SweepProcesses
     public static string TinySweep(string directory, string[] extraSet, Action<JsonObject>? edit = null, string file = "sweep-tiny.json")
     {
         var node = JsonNode.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "experiments", file)))!.AsObject();
-        // Paths in a sweep are relative to the working directory; tests run elsewhere, so make the base absolute.
-        node["base"] = Path.Combine(RepoPaths.Root, node["base"]!.GetValue<string>());
+        // The base is relative to the sweep file's folder (experiments/); the copy lives elsewhere, so make it absolute.
+        node["base"] = Path.Combine(RepoPaths.Root, "experiments", node["base"]!.GetValue<string>());
         var set = node["set"]!.AsArray();
         foreach (var s in extraSet) set.Add(s);
         edit?.Invoke(node);

@@ -62,6 +62,54 @@ public class MixtureFileTests : IDisposable
         Assert.Equal([0L, 1L], m.Origin!.Seeds);
     }
 
+    /// <summary>
+    /// Logged only every few steps, the first line of a run can already be a change (here at step 4, with what it
+    /// replaced): the run average still covers steps 1–4 at the replaced weights, as in the test above.
+    /// </summary>
+    [Fact]
+    public void RunAveragesCoverTheStepsBeforeTheFirstLoggedChange()
+    {
+        string dir = FakeRun("sparse", 0);
+        var first = JsonNode.Parse(Line(4, [2, 0.5], [0.8, 0.2], true))!.AsObject();
+        first["previous_loss_weights"] = new JsonArray(1, 1);
+        first["previous_sampling_weights"] = new JsonArray(0.5, 0.5);
+        File.WriteAllLines(Path.Combine(dir, "metrics.jsonl"), [first.ToJsonString(), Line(10, [2, 0.5], [0.8, 0.2], false)]);
+        var m = MixtureFile.FromRuns([dir]);
+        Assert.Equal(1.6, m.Domains[0].AveragedLossWeight!.Value, 12);
+        Assert.Equal(0.68, m.Domains[0].AveragedSamplingWeight!.Value, 12);
+        Assert.Equal([0L, 4L], m.Trajectory.Select(p => p.Step));
+    }
+
+    /// <summary>
+    /// A policy that moves the weights at every step: the file keeps 16 of the 200 change points (the first and the
+    /// last among them) and says how many there were, while the averages still come from all 200.
+    /// </summary>
+    [Fact]
+    public void ALongTrajectoryIsSummarisedAndTheFileStaysSmall()
+    {
+        string dir = FakeRun("busy", 0);
+        var lines = new List<string>();
+        double avg = 0;
+        for (long s = 1; s <= 200; s++)
+        {
+            double p0 = 0.3 + 0.4 * s / 200.0;
+            lines.Add(Line(s, [1, 1], [p0, 1 - p0], true));
+            // Point at step s holds for step s+1 … (the next point); the last one for no step after it.
+            if (s < 200) avg += p0;
+        }
+        File.WriteAllLines(Path.Combine(dir, "metrics.jsonl"), lines);
+        var m = MixtureFile.FromRuns([dir]);
+        Assert.Equal(MixtureFile.MaxTrajectoryPoints, m.Trajectory.Count);
+        Assert.Equal(200, m.TrajectoryChangePoints);
+        Assert.Equal(1, m.Trajectory[0].Step);
+        Assert.Equal(200, m.Trajectory[^1].Step);
+        Assert.Equal(avg / 199, m.Domains[0].AveragedSamplingWeight!.Value, 12);
+        string path = Path.Combine(_root, "busy.json");
+        m.Save(path);
+        Assert.True(new FileInfo(path).Length < 8_000, $"mixture.json is {new FileInfo(path).Length} bytes");
+        Assert.Equal(200, MixtureFile.Load(path).TrajectoryChangePoints);
+    }
+
     [Fact]
     public void ObjectiveSamplingPreservesTheObjective()
     {
