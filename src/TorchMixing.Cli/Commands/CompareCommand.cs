@@ -33,15 +33,15 @@ public static class CompareCommand
         var missing = runs.Where(r => !Directory.Exists(r)).ToList();
         if (missing.Count > 0) throw new UserInputException($"{missing[0]}: run folder not found.");
         if (dirs.Count == 0) throw new UserInputException($"{runs[0]}: no run folders (with metrics.jsonl) among the arguments.");
-        var cmp = RunComparison.Build(dirs, metric);
+        var cmp = RunComparison.Build(dirs, metric, k => SimultaneousFamily.For(k, baseline: baseline is not null));
         Terminal.Table($"{dirs.Count} run(s), {cmp.Rows.Count} configuration(s); {cmp.Metric.Label} loss = mean ± Student-t 95% CI over seeds",
             cmp.Headers, cmp.TableRows());
-        Terminal.Info($"Best by {cmp.Metric.Label} π-loss: {cmp.VersusBest.Best}; {cmp.VersusBest.Method}.");
+        Terminal.Info($"Best by {cmp.Metric.Label} π-loss: {cmp.BestSet.Best}; may be best: {string.Join(", ", cmp.BestSet.Set)}. {cmp.BestSet.Guarantee}.");
         if (baseline is not null)
         {
             var vs = cmp.VersusBaseline(baseline);
             Terminal.Table($"Paired difference against {baseline} of the final {cmp.Metric.Label} loss (mean ± Student-t 95% CI over shared seeds; " +
-                           "* = significant after Holm–Bonferroni over the whole table; negative = lower loss than the baseline)", vs.Headers, vs.TableRows());
+                           "* = significant: the π-loss column at the level of the set of possible best, the others Holm–Bonferroni over their cells; negative = lower loss than the baseline)", vs.Headers, vs.TableRows());
             Terminal.Info($"{vs.Method}.");
         }
         foreach (var p in CliHost.Writing(output, "write the comparison plots", () => cmp.WritePlots(output).ToList())) Terminal.Info($"wrote {p}");

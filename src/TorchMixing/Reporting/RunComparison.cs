@@ -6,31 +6,44 @@ namespace TorchMixing.Reporting;
 /// <summary>
 /// Side-by-side view of a run matrix (`torchmix compare runs/*`): runs that share a config name are seeds of one
 /// configuration; each row shows mean ± Student-t 95% CI across seeds of the final per-domain test loss (or validation loss, when asked) and the
-/// π-weighted loss, the gradient-noise figure, the final weights, and the π-loss paired against the best
-/// configuration's on shared seeds (<see cref="BestVersusRest"/>: paired t-test, Holm–Bonferroni over the table).
+/// π-weighted loss, the gradient-noise figure, the final weights, and the set of configurations that may be the best
+/// with each one's simultaneous interval to the best of the others (<see cref="BestConfigurationSet"/>: Hsu's multiple
+/// comparisons with the best, paired by seed).
 /// </summary>
 public sealed class RunComparison
 {
     private RunComparison(IReadOnlyList<string> domains, IReadOnlyList<ComparisonRow> rows, IReadOnlyList<IGrouping<string, RunMetrics>> groups,
-                          ComparisonMetric metric)
+                          ComparisonMetric metric, Func<int, SimultaneousFamily> family)
     {
         Domains = domains;
         Rows = rows;
         _groups = groups;
         Metric = metric;
-        VersusBest = BestVersusRest.Compare(groups.Select(g => new KeyValuePair<string, IReadOnlyDictionary<long, double>>(g.Key,
-            g.GroupBy(r => r.Seed).ToDictionary(s => s.Key, s => FinalPiLoss(s.First(), metric)))).ToList());
+        PiLossScores = groups.Select(g => new KeyValuePair<string, IReadOnlyDictionary<long, double>>(g.Key,
+            g.GroupBy(r => r.Seed).ToDictionary(s => s.Key, s => FinalPiLoss(s.First(), metric)))).ToList();
+        BestSet = BestConfigurationSet.Compute(PiLossScores, family(groups.Count));
     }
 
     private readonly IReadOnlyList<IGrouping<string, RunMetrics>> _groups;
     public ComparisonMetric Metric { get; }
 
-    /// <summary>The configuration with the lowest mean π-loss, and every other one paired against it on shared seeds.</summary>
-    public BestVersusRest VersusBest { get; }
+    /// <summary>configuration → (seed → final π-loss): what the set of possible best configurations is computed from.</summary>
+    public IReadOnlyList<KeyValuePair<string, IReadOnlyDictionary<long, double>>> PiLossScores { get; }
+
+    /// <summary>
+    /// Multiple comparisons with the best on the π-loss (<see cref="BestConfigurationSet"/>): the configurations that
+    /// may be the best, and for each an interval for its difference to the best of the others, at the family's level.
+    /// </summary>
+    public BestConfigurationSet BestSet { get; }
     public IReadOnlyList<string> Domains { get; }
     public IReadOnlyList<ComparisonRow> Rows { get; }
 
-    public static RunComparison Build(IEnumerable<string> runDirectories, ComparisonMetric? metric = null)
+    /// <param name="runDirectories">run folders; runs that share a config name are seeds of one configuration.</param>
+    /// <param name="metric">the evaluation ranked (default: test).</param>
+    /// <param name="family">the simultaneous family for k configurations (default: <see cref="SimultaneousFamily.For"/>
+    /// with no baseline and one look); a report with a baseline table or a racing sweep passes its own, so every
+    /// π-loss statement of the report shares one critical value.</param>
+    public static RunComparison Build(IEnumerable<string> runDirectories, ComparisonMetric? metric = null, Func<int, SimultaneousFamily>? family = null)
     {
         metric ??= ComparisonMetric.Test;
         var loaded = runDirectories.Select(RunMetrics.Load).ToList();
@@ -45,12 +58,14 @@ public sealed class RunComparison
                 throw new UserInputException($"{r.Directory}: domains ({string.Join(", ", r.Domains)}) differ from {runs[0].Directory}'s; compare runs of one corpus.");
         var groups = runs.GroupBy(r => r.Name).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
         var rows = groups.Select(g => Row(g.Key, g.ToList(), domains.Length, metric)).ToList();
-        return new RunComparison(domains, rows, groups, metric);
+        return new RunComparison(domains, rows, groups, metric, family ?? (k => SimultaneousFamily.For(k)));
     }
 
     /// <summary>
     /// Every configuration paired against <paramref name="baseline"/> on each domain's final loss and on the π-loss
-    /// (<see cref="BaselineComparison"/>), on the same metric as the table.
+    /// (<see cref="BaselineComparison"/>), on the same metric as the table. The π-loss column is stated at
+    /// <see cref="BestSet"/>'s family level (the same critical value as the set), so the two can never disagree on a
+    /// pair; the per-domain columns are their own Holm–Bonferroni family.
     /// </summary>
     public BaselineComparison VersusBaseline(string baseline) =>
         BaselineComparison.Compare(baseline, [.. Domains, "π-loss"], _groups.Select(g => new KeyValuePair<string, IReadOnlyDictionary<long, double[]>>(g.Key,
@@ -59,7 +74,7 @@ public sealed class RunComparison
                 var last = Metric.Last(s.First())!;
                 var perDomain = Metric.DomainLoss(last)!;
                 return (double[])[.. Enumerable.Range(0, Domains.Count).Select(i => RunMetrics.At(perDomain, i)), Metric.PiLoss(last)!.Value];
-            }))).ToList());
+            }))).ToList(), familyColumn: Domains.Count, family: BestSet.Family);
 
     private static double FinalPiLoss(RunMetrics run, ComparisonMetric metric) => metric.PiLoss(metric.Last(run)!)!.Value;
 
@@ -89,8 +104,8 @@ public sealed class RunComparison
     }
 
     public IReadOnlyList<string> Headers =>
-        ["config", "seeds", "mode", .. Domains.Select(d => $"{Metric.ShortLabel} {d}"), $"{Metric.ShortLabel} π-loss", "π-loss − best (paired)", "p (Holm)",
-         "95% verdict", "grad noise Σs²bv²", "final p", "final π·w"];
+        ["config", "seeds", "mode", .. Domains.Select(d => $"{Metric.ShortLabel} {d}"), $"{Metric.ShortLabel} π-loss", "π-loss − best of others",
+         $"MCB {BestSet.Family.Confidence:P0} interval", "verdict", "grad noise Σs²bv²", "final p", "final π·w"];
 
     public IEnumerable<IReadOnlyList<string>> TableRows()
     {
@@ -99,10 +114,9 @@ public sealed class RunComparison
         {
             var piw = r.Importance.Select((p, i) => p * r.LossWeights[i]).ToArray();
             double sum = piw.Sum();
-            var vs = VersusBest.Others.FirstOrDefault(o => o.Config == r.Name);
+            var mcb = BestSet[r.Name];
             yield return [r.Name, r.Seeds.ToString(inv), r.Mode, .. r.DomainLoss.Select(c => Fmt(c)), Fmt(r.PiLoss),
-                          vs is null ? "best" : Fmt(vs.Difference), vs is null || !vs.Testable ? "–" : vs.HolmPValue.ToString("F3", inv),
-                          vs is null ? "–" : vs.Verdict,
+                          BestSetRow.Signed(mcb.Estimate), mcb.IntervalText, mcb.Verdict,
                           r.GradientNoise.N == 0 ? "–" : r.GradientNoise.ToString(),
                           string.Join("/", r.SamplingWeights.Select(v => v.ToString("F2", inv))),
                           string.Join("/", piw.Select(v => (v / sum).ToString("F2", inv)))];

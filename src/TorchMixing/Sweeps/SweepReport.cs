@@ -10,8 +10,9 @@ namespace TorchMixing.Sweeps;
 
 /// <summary>
 /// The end of a sweep: <c>report.md</c> (per configuration the final per-domain loss and π-loss, mean ± Student-t 95%
-/// interval over seeds; each configuration's π-loss paired against the best's on shared seeds, Holm–Bonferroni over
-/// the comparisons), PNG plots under <c>plots/</c>, and <c>mixture.json</c> with the weights of the configuration
+/// interval over seeds; the set of configurations that may be the best and each one's simultaneous interval to the
+/// best of the others, from <see cref="BestConfigurationSet"/>, one family with the baseline table's π-loss column),
+/// PNG plots under <c>plots/</c>, and <c>mixture.json</c> with the weights of the member of that set
 /// with the lowest mean π-loss. Reads the runs through <see cref="RunComparison"/> and <see cref="MixtureFile"/>, and
 /// the metric from <see cref="SweepMetric"/>. A RegMix sweep reports its regression too (<see cref="RegMixAnalysis"/>):
 /// there <c>mixture.json</c> is the mixture the regression predicts best, the answer RegMix is for, and the
@@ -39,8 +40,9 @@ public static class SweepReport
         if (finished.Count == 0) throw new UserInputException($"{manifest.Directory}: no finished run to report on yet.");
         var metric = SweepMetric.Current;
         var dirs = finished.Select(manifest.RunPath).ToList();
-        var cmp = RunComparison.Build(dirs, metric);
-        string best = cmp.VersusBest.Best;
+        var cfg = manifest.Plan.Config;
+        var cmp = RunComparison.Build(dirs, metric, k => SimultaneousFamily.For(k, baseline: cfg.Baseline is not null));
+        string best = cmp.BestSet.Best;
         var bestRow = cmp.Rows.Single(r => r.Name == best);
 
         string plots = Path.Combine(manifest.Directory, "plots");
@@ -171,7 +173,7 @@ public static class SweepReport
         var inv = CultureInfo.InvariantCulture;
         var cfg = manifest.Plan.Config;
         var metric = cmp.Metric;
-        var vs = cmp.VersusBest;
+        var set = cmp.BestSet;
         var sb = new StringBuilder();
         sb.AppendLine($"# Sweep {cfg.Name}");
         sb.AppendLine();
@@ -183,22 +185,23 @@ public static class SweepReport
         sb.AppendLine();
         sb.AppendLine($"Metric: the final **{metric.Label}** evaluation of each run (metrics.jsonl `{metric.DomainLossKey}`, `{metric.PiLossKey}`): " +
                       "per-domain loss in nats per token and the π-weighted loss. Values are mean ± the Student-t 95% interval over seeds. " +
-                      $"\"vs best\" is the paired difference of π-loss against **{vs.Best}** on the seeds both ran " +
-                      "(same data order and initialisation), with its own t interval; p is the paired t-test's, Holm–Bonferroni-adjusted.");
+                      "\"π-loss − best of others\" is each configuration's paired difference (on the seeds both ran: same data order and " +
+                      "initialisation) to the best of the other configurations, with its simultaneous interval from multiple comparisons with " +
+                      "the best (MCB); \"may be best\" marks the confidence set of configurations that may have the lowest expected π-loss.");
         sb.AppendLine();
         var headers = new List<string> { "configuration", "seeds", "mode" };
         headers.AddRange(cmp.Domains.Select(d => $"{metric.Label} {d}"));
-        headers.AddRange([$"{metric.Label} π-loss", "π-loss − best (paired)", "p (Holm)", "at 95 %"]);
+        headers.AddRange([$"{metric.Label} π-loss", "π-loss − best of others", $"MCB {set.Family.Confidence:P0} interval", "verdict"]);
         TableHeader(sb, headers);
         foreach (var r in cmp.Rows.OrderBy(r => r.PiLoss.Mean))
         {
-            var o = vs.Others.FirstOrDefault(x => x.Config == r.Name);
-            var cells = new List<string> { r.Name == vs.Best ? $"**{r.Name}**" : r.Name, r.Seeds.ToString(inv), r.Mode };
+            var o = set[r.Name];
+            var cells = new List<string> { r.Name == set.Best ? $"**{r.Name}**" : r.Name, r.Seeds.ToString(inv), r.Mode };
             cells.AddRange(r.DomainLoss.Select(Fmt));
             cells.Add(Fmt(r.PiLoss));
-            cells.Add(o is null ? "best" : Fmt(o.Difference, signed: true));
-            cells.Add(o is null || !o.Testable ? "–" : o.HolmPValue.ToString("F3", inv));
-            cells.Add(o is null ? "–" : o.Verdict);
+            cells.Add(BestSetRow.Signed(o.Estimate));
+            cells.Add(o.IntervalText);
+            cells.Add(o.Verdict);
             TableRow(sb, cells);
         }
         if (Unigram(manifest, cmp.Domains) is { } unigram)
@@ -215,10 +218,14 @@ public static class SweepReport
                           "language model has to beat; its π-loss weights them with the runs' π.");
         }
         sb.AppendLine();
-        int significant = vs.Others.Count(o => o.Testable && o.Significant);
-        sb.AppendLine($"**Best by {metric.Label} π-loss: {vs.Best}** ({Fmt(vs.BestScore)}). {Capital(vs.Method)}: " +
-                      $"{significant} of {vs.Comparisons} significantly worse than {vs.Best}" +
-                      (vs.Comparisons - significant > 0 ? $"; the other {vs.Comparisons - significant} are within noise of it at this number of seeds." : "."));
+        var members = set.Set;
+        sb.AppendLine($"**Best by {metric.Label} π-loss: {set.Best}** ({Fmt(cmp.Rows.Single(r => r.Name == set.Best).PiLoss)}). " +
+                      (members.Count == 1
+                          ? $"It is the only configuration that may be the best: every other one is confidently worse than some configuration."
+                          : $"{members.Count} of {set.Rows.Count} configurations may be the best ({string.Join(", ", members)}); the others are " +
+                            "confidently worse than some configuration. More seeds narrow the set."));
+        sb.AppendLine();
+        sb.AppendLine($"*Guarantee.* {set.Guarantee}.");
         sb.AppendLine();
         sb.AppendLine($"Its weights are in `{mixtureFile}` ({mixture.Mode.ToString().ToLowerInvariant()} mode, policy {mixture.Policy}):");
         sb.AppendLine();
@@ -234,8 +241,8 @@ public static class SweepReport
             sb.AppendLine($"### Against {baseline}");
             sb.AppendLine();
             sb.AppendLine($"Paired difference configuration − {baseline} of the final {metric.Label} loss per domain and of the π-loss, mean ± " +
-                          $"Student-t 95 % interval over shared seeds; negative = lower loss than {baseline}; **\\*** = significant after " +
-                          $"Holm–Bonferroni over the whole table. {Capital(against.Method)}.");
+                          $"Student-t 95 % interval over shared seeds (the π-loss column: the simultaneous interval of the set above); " +
+                          $"negative = lower loss than {baseline}; **\\*** = significant. {Capital(against.Method)}.");
             sb.AppendLine();
             // The cells' significance star is Markdown emphasis unless escaped.
             TableHeader(sb, against.Headers.Select(h => h.Replace("*", "\\*")).ToList());
