@@ -44,6 +44,12 @@ public sealed record SweepConfig
     /// </summary>
     public string? Baseline { get; init; }
 
+    /// <summary>
+    /// Racing: run the seeds in rounds and stop giving seeds to configurations that are confidently not the best
+    /// (<see cref="RacingConfig"/>, <see cref="RacingDecision"/>). Null: every configuration runs every seed.
+    /// </summary>
+    public RacingConfig? Racing { get; init; }
+
     /// <summary>Seeds run for every configuration (the runs' <c>seed</c>).</summary>
     public long[] Seeds { get; init; } = [0, 1, 2];
 
@@ -90,6 +96,11 @@ public sealed record SweepConfig
             if (string.IsNullOrWhiteSpace(a.Key) || a.Key.Contains('='))
                 throw new UserInputException($"{source}: grid[{i}].key must be a config field such as optimizer.learning_rate.");
             if (a.Values.Count == 0) throw new UserInputException($"{source}: grid[{i}].values is empty.");
+        }
+        if (Racing is not null)
+        {
+            if (RegMix is not null) throw new UserInputException($"{source}: racing and regmix exclude each other (the regression needs every proxy's runs).");
+            Racing.Validated($"{source}: racing", Seeds.Length);
         }
         Slurm.Validated($"{source}: slurm");
         return this;

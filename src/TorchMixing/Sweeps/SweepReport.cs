@@ -36,12 +36,14 @@ public static class SweepReport
     public static string Write(SweepManifest manifest, out RegMixAnalysis? regMix)
     {
         regMix = null;
-        var finished = manifest.Finished();
+        var cfg = manifest.Plan.Config;
+        // A racing sweep reports the runs its race called for, at the race's family level (looks × comparisons).
+        var race = cfg.Racing is null ? null : SweepRace.Decide(manifest);
+        var finished = race is null ? manifest.Finished() : SweepRace.Finished(manifest, race);
         if (finished.Count == 0) throw new UserInputException($"{manifest.Directory}: no finished run to report on yet.");
         var metric = SweepMetric.Current;
         var dirs = finished.Select(manifest.RunPath).ToList();
-        var cfg = manifest.Plan.Config;
-        var cmp = RunComparison.Build(dirs, metric, k => SimultaneousFamily.For(k, baseline: cfg.Baseline is not null));
+        var cmp = RunComparison.Build(dirs, metric, _ => SweepRace.Family(cfg, manifest.Plan.Configurations.Count));
         string best = cmp.BestSet.Best;
         var bestRow = cmp.Rows.Single(r => r.Name == best);
 
@@ -71,7 +73,7 @@ public static class SweepReport
             regMixText = RegMixMarkdown(design, analysis, mixture);
         }
 
-        AtomicFile.WriteAllText(Path.Combine(manifest.Directory, ReportFile), Markdown(manifest, cmp, finished.Count, written, mixture, observedFile, regMixText));
+        AtomicFile.WriteAllText(Path.Combine(manifest.Directory, ReportFile), Markdown(manifest, cmp, finished.Count, written, mixture, observedFile, regMixText, race));
         return best;
     }
 
@@ -158,6 +160,34 @@ public static class SweepReport
         return sb.ToString();
     }
 
+    /// <summary>The race: what was decided, at what confidence, each look, and the runs spent against the fixed design.</summary>
+    private static string RacingMarkdown(RacingDecision race, RacingConfig racing, long[] seeds)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine("## Racing");
+        sb.AppendLine();
+        sb.AppendLine($"**{Capital(race.Summary)}.**");
+        sb.AppendLine();
+        sb.AppendLine(string.Create(inv,
+            $"Seeds in rounds of {string.Join(" + ", racing.Rounds)} ({string.Join(", ", seeds)} in that order); practical margin {racing.Margin:G3} " +
+            $"({(racing.Margin > 0 ? "the race stops once every remaining configuration's upper bound to the best of the others is below it" : "0: no equivalence stop")}). " +
+            $"After each round, a look: multiple comparisons with the best over the configurations still in the race, on all their seeds so far; " +
+            $"those confidently worse than another remaining one leave. Every look is judged at the critical value of one family for the whole " +
+            $"race — Bonferroni over {race.Family.Bounds} one-sided bounds ({race.Family.Description}) — so with probability at least " +
+            $"{race.Family.Confidence:P0} the best configuration is never eliminated, and every configuration declared equivalent is within the " +
+            $"margin of it (normal, seed-paired differences). Runs: {race.Runs} of the fixed design's {race.FixedRuns} " +
+            $"({(double)race.Runs / race.FixedRuns:P0}; every run trains the same budget, so this is the compute spent)."));
+        sb.AppendLine();
+        TableHeader(sb, ["look", "seeds so far", "compared", "left the race (confidently worse than)", "may be best after the look"]);
+        foreach (var look in race.Looks)
+            TableRow(sb, [(look.Round + 1).ToString(inv), look.Seeds.ToString(inv), look.Set.Rows.Count.ToString(inv),
+                          look.Eliminated.Count == 0 ? "–" : string.Join(", ", look.Eliminated.Select(e => $"{e} ({look.Set[e].WorseThan})")),
+                          string.Join(", ", look.Set.Set)]);
+        sb.AppendLine();
+        return sb.ToString();
+    }
+
     /// <summary>A Markdown table's header line and its separator.</summary>
     private static void TableHeader(StringBuilder sb, IReadOnlyList<string> headers)
     {
@@ -168,7 +198,7 @@ public static class SweepReport
     private static void TableRow(StringBuilder sb, IEnumerable<string> cells) => sb.AppendLine("| " + string.Join(" | ", cells) + " |");
 
     private static string Markdown(SweepManifest manifest, RunComparison cmp, int finished, IReadOnlyList<string> plots, MixtureFile mixture,
-                                   string mixtureFile, string? regMix)
+                                   string mixtureFile, string? regMix, RacingDecision? race)
     {
         var inv = CultureInfo.InvariantCulture;
         var cfg = manifest.Plan.Config;
@@ -178,11 +208,14 @@ public static class SweepReport
         sb.AppendLine($"# Sweep {cfg.Name}");
         sb.AppendLine();
         if (!string.IsNullOrWhiteSpace(cfg.Note)) { sb.AppendLine(cfg.Note); sb.AppendLine(); }
-        int total = manifest.Tasks.Count;
+        int total = race?.Runs ?? manifest.Tasks.Count;
+        bool incomplete = race is null ? finished < total : race.Outcome == RacingOutcome.Running;
         sb.AppendLine($"Base config `{cfg.Base}`; {manifest.Plan.Configurations.Count} configurations × {cfg.Seeds.Length} seeds " +
-                      $"({string.Join(", ", cfg.Seeds)}); {finished} of {total} runs finished" +
-                      (finished < total ? " — **the sweep is incomplete; figures cover the finished runs only**." : "."));
+                      $"({string.Join(", ", cfg.Seeds)}){(race is null ? "" : " at most (racing)")}; {finished} of {total} runs " +
+                      $"{(race is null ? "" : "called for so far ")}finished" +
+                      (incomplete ? " — **the sweep is incomplete; figures cover the finished runs only**." : "."));
         sb.AppendLine();
+        if (race is not null) sb.Append(RacingMarkdown(race, cfg.Racing!, cfg.Seeds));
         sb.AppendLine($"Metric: the final **{metric.Label}** evaluation of each run (metrics.jsonl `{metric.DomainLossKey}`, `{metric.PiLossKey}`): " +
                       "per-domain loss in nats per token and the π-weighted loss. Values are mean ± the Student-t 95% interval over seeds. " +
                       "\"π-loss − best of others\" is each configuration's paired difference (on the seeds both ran: same data order and " +
