@@ -36,7 +36,7 @@ public static class CompareCommand
         var cmp = RunComparison.Build(dirs, metric, k => SimultaneousFamily.For(k, baseline: baseline is not null));
         Terminal.Table($"{dirs.Count} run(s), {cmp.Rows.Count} configuration(s); {cmp.Metric.Label} loss = mean ± Student-t 95% CI over seeds",
             cmp.Headers, cmp.TableRows());
-        Terminal.Info($"Best by {cmp.Metric.Label} π-loss: {cmp.BestSet.Best}; may be best: {string.Join(", ", cmp.BestSet.Set)}. {cmp.BestSet.Guarantee}.");
+        Terminal.Info($"Best by {cmp.Metric.Label} π-loss: {cmp.BestSet.Best}; may be best: {string.Join(", ", cmp.BestSet.Set)}. {cmp.BestSet.GuaranteeFor($"{cmp.Metric.Label} π-loss")}.");
         if (baseline is not null)
         {
             var vs = cmp.VersusBaseline(baseline);

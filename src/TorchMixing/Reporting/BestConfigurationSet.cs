@@ -43,9 +43,12 @@ public sealed class BestConfigurationSet
     /// <summary>
     /// The guarantee in one sentence (for report.md and the docs), naming the level, the method and the assumption.
     /// </summary>
-    public string Guarantee =>
+    public string Guarantee => GuaranteeFor("score");
+
+    /// <summary><see cref="Guarantee"/> naming what is ranked, e.g. "test π-loss".</summary>
+    public string GuaranteeFor(string score) =>
         string.Create(CultureInfo.InvariantCulture,
-            $"With probability at least {Family.Confidence:P0}, the set contains the configuration with the lowest expected score and every interval " +
+            $"With probability at least {Family.Confidence:P0}, the set contains the configuration with the lowest expected {score} and every interval " +
             $"covers that configuration's true difference to the best of the others (Hsu's multiple comparisons with the best, paired by seed: " +
             $"Bonferroni over {Family.Bounds} one-sided Student-t bounds — {Family.Description}; assumes normally distributed per-seed differences)");
 

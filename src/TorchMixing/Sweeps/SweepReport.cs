@@ -258,7 +258,7 @@ public static class SweepReport
                           : $"{members.Count} of {set.Rows.Count} configurations may be the best ({string.Join(", ", members)}); the others are " +
                             "confidently worse than some configuration. More seeds narrow the set."));
         sb.AppendLine();
-        sb.AppendLine($"*Guarantee.* {set.Guarantee}.");
+        sb.AppendLine($"*Guarantee.* {set.GuaranteeFor($"{metric.Label} π-loss")}.");
         sb.AppendLine();
         sb.AppendLine($"Its weights are in `{mixtureFile}` ({mixture.Mode.ToString().ToLowerInvariant()} mode, policy {mixture.Policy}):");
         sb.AppendLine();
