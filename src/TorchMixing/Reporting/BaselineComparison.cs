@@ -40,7 +40,7 @@ public sealed class BaselineComparison
         FamilyColumn < 0
             ? $"{Comparisons} paired comparisons against {Baseline} ({Rows.Count} configurations × {Columns.Count} columns; paired t-test over " +
               $"shared seeds, Holm–Bonferroni-adjusted over all {Comparisons}, family-wise {MeanCi.Level:P0})"
-            : $"the {Columns[FamilyColumn]} column is stated at the level of the set of possible best configurations (the same simultaneous family, " +
+            : $"The {Columns[FamilyColumn]} column is stated at the level of the set of possible best configurations (the same simultaneous family, " +
               $"Bonferroni over {Family!.Bounds} one-sided bounds, {Family.Confidence:P0}), so it cannot disagree with it on a pair; the other " +
               $"{Comparisons} cells ({Rows.Count} configurations × {Columns.Count - 1} columns) are paired t-tests over shared seeds, " +
               $"Holm–Bonferroni-adjusted over those {Comparisons}, family-wise {MeanCi.Level:P0}";
