@@ -4,8 +4,9 @@ using TorchMixing;
 namespace TorchMixing.Cli;
 
 /// <summary>
-/// Runs the command tree with one error policy. Exit codes: 0 success; 2 a <see cref="UserInputException"/> (bad
-/// file, field, weight, command line); 3 an <see cref="EnvironmentException"/> or any file-system refusal (permission,
+/// Runs the command tree with one error policy. Exit codes: 0 success; 2 a malformed command line (unknown verb or
+/// option, missing or malformed value; see <see cref="CommandLineError"/>) or a <see cref="UserInputException"/> (bad
+/// file, field, weight, option value); 3 an <see cref="EnvironmentException"/> or any file-system refusal (permission,
 /// full disk, read-only place, a file where a folder is expected, a run folder locked by another process); 130
 /// cancelled. Codes 2 and 3 print one <c>error:</c> line and no stack trace. Anything else is a bug: its stack trace,
 /// exit 1.
@@ -24,7 +25,13 @@ public static class CliHost
         var err = stderr ?? Console.Error;
         try
         {
-            return root.Parse(args).Invoke(config);
+            var parse = root.Parse(args);
+            if (CommandLineError.Of(parse) is { } malformed)
+            {
+                err.WriteLine($"error: {malformed}");
+                return UserError;
+            }
+            return parse.Invoke(config);
         }
         catch (UserInputException e)
         {
@@ -54,8 +61,8 @@ public static class CliHost
         catch (Exception e) when (Find<Exception>(e, EnvironmentException.IsFileSystemError) is { } io)
         {
             // A refusal the code did not wrap with its own words: .NET's message names the path ("Access to the path
-            // '…' is denied", "No space left on device : '…'"), which is what the user needs.
-            err.WriteLine($"error: {io.Message}");
+            // '…' is denied", "No space left on device : '…'"), put in the documented "<path>: cannot … (<cause>)" form.
+            err.WriteLine($"error: {EnvironmentException.Describe(io)}");
             return EnvironmentError;
         }
         catch (Exception e)

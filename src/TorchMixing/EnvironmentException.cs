@@ -19,6 +19,17 @@ public sealed class EnvironmentException : Exception
     public static EnvironmentException From(Exception e, string path, string what) =>
         new($"{path}: cannot {what} ({Cause(e)}).", e);
 
+    /// <summary>
+    /// The documented one-line form (<c>&lt;path&gt;: cannot … (&lt;cause&gt;)</c>) for a refusal that no code wrapped
+    /// with its own words: the path is taken from .NET's message ("No space left on device : '/x'", "Access to the
+    /// path '/x' is denied."); without one the message says only the cause.
+    /// </summary>
+    public static string Describe(Exception e)
+    {
+        var quoted = System.Text.RegularExpressions.Regex.Match(e.Message, "'([^']+)'");
+        return quoted.Success ? From(e, quoted.Groups[1].Value, "write or read here").Message : $"the file system refused an operation ({Cause(e)}).";
+    }
+
     private static string Cause(Exception e) => e switch
     {
         UnauthorizedAccessException => "permission denied",

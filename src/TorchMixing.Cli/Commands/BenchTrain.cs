@@ -175,7 +175,7 @@ public static class BenchTrain
     /// <summary>The real trainer on synthetic domains (static weights; eval and checkpoint only at the end, not timed).</summary>
     /// <summary>ADO at its most expensive: its power-law curves refitted after every step (its default is every 5).</summary>
     private static JsonObject AdoEveryStep() =>
-        new() { ["policy"] = "ado", ["ado"] = new JsonObject { ["update_every"] = 1, ["start_step"] = 3, ["ignore_steps"] = 0 } };
+        new() { ["policy"] = "ado", ["ado"] = new JsonObject { ["fit_every"] = 1, ["start_step"] = 3, ["ignore_steps"] = 0 } };
 
     private static List<Split> Trainer(Size s, int steps, int gradStatsEvery, JsonObject? policy = null)
     {

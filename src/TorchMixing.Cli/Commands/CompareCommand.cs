@@ -3,13 +3,21 @@ using TorchMixing.Reporting;
 
 namespace TorchMixing.Cli.Commands;
 
-/// <summary>`torchmix compare runs/*`: one table and a few PNGs for a run matrix (runs sharing a name are seeds).</summary>
+/// <summary>
+/// `torchmix compare runs/*`: one table and a few PNGs for a run matrix (runs of one resolved config are seeds; see
+/// <see cref="RunConfiguration"/>). Unfinished runs are refused unless `--allow-incomplete`; plots are written only
+/// where `--out` says, never into the working folder by default.
+/// </summary>
 public static class CompareCommand
 {
     public static Command Create()
     {
         var runs = new Argument<string[]>("runs") { Description = "Run folders (each with config.json and metrics.jsonl).", Arity = ArgumentArity.OneOrMore };
-        var output = new Option<string>("--out") { Description = "Folder for the comparison plots.", DefaultValueFactory = _ => "compare" };
+        var output = new Option<string?>("--out") { Description = "Folder for the comparison plots (without it, only the table is printed)." };
+        var allowIncomplete = new Option<bool>("--allow-incomplete")
+        {
+            Description = "Also read runs that have not finished (interrupted, or still training); each is marked \"incomplete (step k of n)\".",
+        };
         var split = new Option<string>("--split")
         {
             Description = "Which evaluation to compare: test (default; no policy reads it) or validation (what adaptive policies read).",
@@ -21,20 +29,23 @@ public static class CompareCommand
             Description = "Also pair every configuration against this one (e.g. uniform), per domain and on the π-loss, Holm-adjusted over the table.",
         };
         var cmd = new Command("compare", "Compare language-model runs: per-domain test loss, π-weighted loss, gradient noise, final weights.")
-            { runs, output, split, baseline };
-        cmd.SetAction(pr => Run(pr.GetValue(runs)!, pr.GetValue(output)!,
-                                pr.GetValue(split) == "validation" ? ComparisonMetric.Validation : ComparisonMetric.Test, pr.GetValue(baseline)));
+            { runs, output, split, baseline, allowIncomplete };
+        cmd.SetAction(pr => Run(pr.GetValue(runs)!, pr.GetValue(output),
+                                pr.GetValue(split) == "validation" ? ComparisonMetric.Validation : ComparisonMetric.Test, pr.GetValue(baseline),
+                                pr.GetValue(allowIncomplete)));
         return cmd;
     }
 
-    private static int Run(string[] runs, string output, ComparisonMetric metric, string? baseline)
+    private static int Run(string[] runs, string? output, ComparisonMetric metric, string? baseline, bool allowIncomplete)
     {
         var dirs = runs.Where(Directory.Exists).Where(d => File.Exists(Path.Combine(d, "metrics.jsonl"))).ToList();
         var missing = runs.Where(r => !Directory.Exists(r)).ToList();
         if (missing.Count > 0) throw new UserInputException($"{missing[0]}: run folder not found.");
         if (dirs.Count == 0) throw new UserInputException($"{runs[0]}: no run folders (with metrics.jsonl) among the arguments.");
-        var cmp = RunComparison.Build(dirs, metric, k => SimultaneousFamily.For(k, baseline: baseline is not null));
-        Terminal.Table($"{dirs.Count} run(s), {cmp.Rows.Count} configuration(s); {cmp.Metric.Label} loss = mean ± Student-t 95% CI over seeds",
+        var cmp = RunComparison.Build(dirs, metric, allowIncomplete, k => SimultaneousFamily.For(k, baseline: baseline is not null));
+        foreach (var (dir, description) in cmp.Incomplete) Terminal.Info($"note: {dir}: {description}; its last evaluation is read as if final.");
+        Terminal.Table($"{dirs.Count} run(s), {cmp.Rows.Count} configuration(s); {cmp.Metric.Label} loss = mean ± Student-t 95% CI over seeds" +
+                       (cmp.Incomplete.Count > 0 ? $"; {cmp.Incomplete.Count} run(s) incomplete" : ""),
             cmp.Headers, cmp.TableRows());
         Terminal.Info($"Best by {cmp.Metric.Label} π-loss: {cmp.BestSet.Best}; may be best: {string.Join(", ", cmp.BestSet.Set)}. {cmp.BestSet.GuaranteeFor($"{cmp.Metric.Label} π-loss")}.");
         if (baseline is not null)
@@ -44,7 +55,8 @@ public static class CompareCommand
                            "* = significant: the π-loss column at the level of the set of possible best, the others Holm–Bonferroni over their cells; negative = lower loss than the baseline)", vs.Headers, vs.TableRows());
             Terminal.Info($"{vs.Method}.");
         }
-        foreach (var p in CliHost.Writing(output, "write the comparison plots", () => cmp.WritePlots(output).ToList())) Terminal.Info($"wrote {p}");
+        if (output is null) Terminal.Info("no plots written (give --out DIR for compare_pi_loss.png and the per-domain bars).");
+        else foreach (var p in CliHost.Writing(output, "write the comparison plots", () => cmp.WritePlots(output).ToList())) Terminal.Info($"wrote {p}");
         return 0;
     }
 }

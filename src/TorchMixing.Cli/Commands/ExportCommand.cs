@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using TorchMixing.Data;
 using TorchMixing.Export;
+using TorchMixing.Reporting;
 using TorchMixing.Tokenization;
 using TorchMixing.Weighting;
 
@@ -19,24 +20,32 @@ public static class ExportCommand
     {
         var source = new Argument<string[]>("source") { Description = "A mixture.json, or the run folder(s) of one configuration (its seeds).", Arity = ArgumentArity.OneOrMore };
         var format = new Option<string>("--format") { Description = "Target: megatron, nemo, olmo, hf, mosaic, torchtune, a comma list, or all.", Required = true };
-        var output = new Option<string>("--out") { Description = "Output folder (one subfolder per target).", DefaultValueFactory = _ => "export" };
+        var output = new Option<string?>("--out") { Description = "Output folder (one subfolder per target; default: export/ beside the source mixture.json, or in the first run folder)." };
+        var allowIncomplete = new Option<bool>("--allow-incomplete")
+        {
+            Description = "Export the weights of runs that have not finished (interrupted, or still training); the output says \"incomplete (step k of n)\".",
+        };
         var averaged = new Option<bool>("--averaged") { Description = "Adaptive policies: export the run-averaged weights instead of the final ones." };
-        var tokens = new Option<string?>("--with-tokens") { Description = "Also write each domain's tokens here as Megatron .bin/.idx and OLMo .npy memmaps." };
+        var tokens = new Option<string?>("--with-tokens") { Description = "Also write each domain's tokens here as Megatron .bin/.idx, OLMo .npy memmaps (+ .csv.gz index) and Mosaic MDS shards." };
         var catalog = new Option<string?>("--catalog") { Description = "Data catalog (default: the one the runs used)." };
         var budget = new Option<long?>("--token-budget") { Description = "Training tokens of the big run (default: the proxy runs' budget)." };
         var seqLen = new Option<int?>("--sequence-length") { Description = "Sequence length of the big run (default: the proxy runs')." };
         var seed = new Option<long>("--seed") { Description = "Seed for the targets that take one (HF, Mosaic, torchtune).", DefaultValueFactory = _ => 0 };
         var cmd = new Command("export", "Export a mixture (and optionally its token shards) to Megatron-LM, NeMo, OLMo-core, Hugging Face, Mosaic or torchtune.")
-            { source, format, output, averaged, tokens, catalog, budget, seqLen, seed };
-        cmd.SetAction(pr => Run(pr.GetValue(source)!, pr.GetValue(format)!, pr.GetValue(output)!, pr.GetValue(tokens), pr.GetValue(catalog),
+            { source, format, output, averaged, tokens, catalog, budget, seqLen, seed, allowIncomplete };
+        cmd.SetAction(pr => Run(pr.GetValue(source)!, pr.GetValue(format)!, pr.GetValue(output), pr.GetValue(allowIncomplete), pr.GetValue(tokens), pr.GetValue(catalog),
             new ExportOptions { Averaged = pr.GetValue(averaged), TokenBudget = pr.GetValue(budget), SequenceLength = pr.GetValue(seqLen), Seed = pr.GetValue(seed) }));
         return cmd;
     }
 
-    private static int Run(string[] sources, string formatText, string output, string? tokensDir, string? catalogPath, ExportOptions options)
+    private static int Run(string[] sources, string formatText, string? outputGiven, bool allowIncomplete, string? tokensDir, string? catalogPath, ExportOptions options)
     {
         var formats = Exporters.Parse(formatText);
-        var (mixture, origin) = LoadMixture(sources);
+        var (mixture, origin, incomplete) = LoadMixture(sources, allowIncomplete);
+        // Never the working folder by default: beside what is exported, where the weights came from.
+        string output = outputGiven ?? Path.Combine(Directory.Exists(origin) ? origin : Path.GetDirectoryName(Path.GetFullPath(origin))!, "export");
+        foreach (var (dir, description) in incomplete)
+            Terminal.Info($"note: {dir}: {description}; its latest weights are exported as if final (--allow-incomplete).");
         var catalog = FindCatalog(mixture, catalogPath, origin, required: tokensDir is not null);
 
         IReadOnlyList<DomainCorpus> corpora = [];
@@ -57,7 +66,7 @@ public static class ExportCommand
                     foreach (var f in formats) Exporters.For(f).Render(dryRun);
                     int vocab, eos;
                     using (var lease = TextTokenizer.Rent(catalog.Tokenizer)) { vocab = lease.Tokenizer.VocabSize; eos = lease.Tokenizer.EndOfText; }
-                    shards = TokenShards.Write(corpora, tokensDir, catalog.Tokenizer.ToString(), vocab, eos);
+                    shards = TokenShards.Write(corpora, tokensDir, catalog.Tokenizer.ToString(), vocab, eos, options.SequenceLength ?? mixture.SequenceLength);
                     Terminal.Info($"wrote token shards for {shards.Domains.Count} domain(s) to {shards.Directory} (Megatron {shards.MegatronDtype}, OLMo {shards.OlmoDtype})");
                 }
             }
@@ -65,7 +74,8 @@ public static class ExportCommand
             var written = Exporters.Write(export, formats, output);
             mixture.Save(Path.Combine(output, "mixture.json"));
 
-            Terminal.Table($"{export.Domains.Count} domain(s), {(mixture.Mode == GradientMode.Classic ? "classic" : "decoupled")}, policy '{mixture.Policy}', {export.WeightsKind} weights; " +
+            Terminal.Table($"{export.Domains.Count} domain(s), {(mixture.Mode == GradientMode.Classic ? "classic" : "decoupled")}, policy '{mixture.Policy}', " +
+                           $"{export.WeightsKind} weights{(incomplete.Count > 0 ? $" of {incomplete.Count} incomplete run(s)" : "")}; " +
                            "one-knob targets sample the objective shares",
                 ["domain", "π", "w", "p (runs)", "objective share", "train tokens"],
                 export.Domains.Select(d => (IReadOnlyList<string>)[d.Name, F(d.Importance), F(d.LossWeight), F(d.SamplingWeight), F(d.ObjectiveShare),
@@ -83,19 +93,33 @@ public static class ExportCommand
         }
     }
 
-    /// <summary>A mixture.json, a folder holding one, or run folders (seeds of one configuration).</summary>
-    private static (MixtureFile Mixture, string Origin) LoadMixture(string[] sources)
+    /// <summary>
+    /// A mixture.json, a folder holding one, or run folders (seeds of one configuration). Run folders must hold
+    /// finished runs — the weights of an interrupted or still-training run are not its final weights — unless
+    /// <paramref name="allowIncomplete"/>, when the unfinished ones are returned to be said so in the output.
+    /// </summary>
+    private static (MixtureFile Mixture, string Origin, IReadOnlyList<(string Directory, string Description)> Incomplete) LoadMixture(string[] sources, bool allowIncomplete)
     {
         foreach (var s in sources)
             if (!File.Exists(s) && !Directory.Exists(s)) throw new UserInputException($"{s}: not found (give a mixture.json or run folders).");
-        if (sources.Length == 1 && File.Exists(sources[0])) return (MixtureFile.Load(sources[0]), sources[0]);
+        if (sources.Length == 1 && File.Exists(sources[0])) return (MixtureFile.Load(sources[0]), sources[0], []);
         if (sources.Length == 1 && !File.Exists(Path.Combine(sources[0], "metrics.jsonl")) && File.Exists(Path.Combine(sources[0], "mixture.json")))
         {
             string path = Path.Combine(sources[0], "mixture.json");
-            return (MixtureFile.Load(path), path);
+            return (MixtureFile.Load(path), path, []);
         }
         if (sources.Any(File.Exists)) throw new UserInputException("give either one mixture.json or run folders, not both.");
-        return (MixtureFile.FromRuns(sources), sources[0]);
+        var incomplete = new List<(string, string)>();
+        foreach (var run in sources.Where(s => File.Exists(Path.Combine(s, "metrics.jsonl"))).Select(RunMetrics.Load))
+        {
+            var progress = run.Progress;
+            if (progress.Finished) continue;
+            if (!allowIncomplete)
+                throw new UserInputException($"{run.Directory}: {progress.Description}; its weights are not final " +
+                                             "(wait for the run to finish, resume it, or pass --allow-incomplete to export them marked as incomplete).");
+            incomplete.Add((run.Directory, progress.Description));
+        }
+        return (MixtureFile.FromRuns(sources), sources[0], incomplete);
     }
 
     /// <summary>--catalog, else the catalog the runs named (relative to the working folder, then to the source).</summary>

@@ -177,10 +177,10 @@ public static class SweepCommand
         }
         string observed = Path.Combine(manifest.Directory, SweepReport.BestObservedFileName);
         Terminal.Info(regMix is null
-            ? $"best observed proxy by {SweepMetric.Current.Label} π-loss: {best} ({observed}); too few finished proxies for the RegMix regression yet; wrote {report} and plots/."
+            ? $"best observed proxy by {RegMixAnalysis.Metric.Label} π-loss: {best} ({observed}); too few finished proxies for the RegMix regression yet; wrote {report} and plots/."
             : string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"RegMix: predicted best mixture in {mixture} (cross-validated rank correlation {regMix.RankCorrelation:F3} over {regMix.Names.Count} proxies); " +
-                $"best observed proxy {best} in {observed}; wrote {report} and plots/."));
+                $"best observed proxy by {RegMixAnalysis.Metric.Label} π-loss {best} in {observed}; wrote {report} and plots/."));
         return 0;
     }
 }

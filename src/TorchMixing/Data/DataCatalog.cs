@@ -107,7 +107,9 @@ public sealed record DataCatalog
         var names = new HashSet<string>();
         var domains = paths.Select(p =>
         {
-            string baseName = Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(p));
+            // A domain name becomes a cache folder name: blanks and characters a file name cannot hold become '_'
+            // (the path itself is kept as given, so a file "my corpus/Überblick données.parquet" is read as is).
+            string baseName = DomainName(Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(p)));
             string name = baseName;
             for (int k = 2; !names.Add(name); k++) name = $"{baseName}-{k}";
             return new DomainSource { Name = name, Files = [Path.GetFullPath(p)], TextColumn = textColumn };
@@ -115,5 +117,12 @@ public sealed record DataCatalog
         var c = new DataCatalog { Domains = domains, Tokenizer = tokenizer, Source = "command line", BaseDirectory = Directory.GetCurrentDirectory() };
         c.Validate();
         return c;
+    }
+
+    private static string DomainName(string fileName)
+    {
+        var invalid = Path.GetInvalidFileNameChars();
+        string name = new(fileName.Select(ch => char.IsWhiteSpace(ch) || invalid.Contains(ch) ? '_' : ch).ToArray());
+        return name.Length > 0 ? name : "domain";
     }
 }

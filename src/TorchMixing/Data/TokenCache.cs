@@ -47,7 +47,7 @@ public static class TokenCache
         string folder = Path.Combine(root, $"{domain.Name}-{fp[..16]}");
         StaleTemporaries.Clean(root);
         var meta = forceRebuild ? null : TryReadMeta(folder, fp);
-        if (meta is not null && VerifyFiles(folder, meta) is { } problem)
+        if (meta is not null && (VerifyMeta(folder) ?? VerifyFiles(folder, meta)) is { } problem)
         {
             Warn?.Invoke($"{folder}: {problem}; rebuilding the cache of domain '{domain.Name}'.");
             meta = null;
@@ -62,6 +62,7 @@ public static class TokenCache
                     var built = Build(domain, files, tokenizer, catalog.Split, fp, tmp, tokenizing);
                     meta = built with { Checksums = TokenFileNames.ToDictionary(f => f, f => Sha256(Path.Combine(tmp, f))) };
                     File.WriteAllText(Path.Combine(tmp, "meta.json"), ConfigLoader.Serialize(meta));
+                    File.WriteAllText(Path.Combine(tmp, MetaChecksumFile), Sha256(Path.Combine(tmp, "meta.json")) + "\n");
                 });
             }
             catch (Exception e) when (EnvironmentException.IsFileSystemError(e))
@@ -136,10 +137,21 @@ public static class TokenCache
           .AppendLine(split.Validation.ToString("R", CultureInfo.InvariantCulture)).AppendLine(split.Test.ToString("R", CultureInfo.InvariantCulture));
         foreach (var f in files)
         {
-            var info = new FileInfo(f);
-            sb.Append(f).Append('|').Append(info.Length).Append('|').Append(info.LastWriteTimeUtc.Ticks).AppendLine();
+            var info = Resolved(f);
+            sb.Append(f).Append('|').Append(info.FullName).Append('|').Append(info.Length).Append('|').Append(info.LastWriteTimeUtc.Ticks).AppendLine();
         }
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
+    }
+
+    /// <summary>
+    /// The file a source path stands for: a symbolic link is followed to its final target, whose size and time are
+    /// what change when the data changes (a link's own size is the length of the path it holds, its time that of
+    /// its creation, so fingerprinting the link would keep serving the old tokens after the target was replaced).
+    /// </summary>
+    internal static FileInfo Resolved(string path)
+    {
+        var info = new FileInfo(path);
+        return info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target ? target : info;
     }
 
     /// <summary>Where caches of files inspected directly (not through a catalog) go: the user's own cache folder
@@ -176,6 +188,18 @@ public static class TokenCache
                 return $"{f} does not match its checksum";
         }
         return null;
+    }
+
+    /// <summary>The SHA-256 of meta.json, beside it: the counts and offsets in meta.json are read as they are, so a
+    /// changed byte there would otherwise mis-split the token files without any error.</summary>
+    private const string MetaChecksumFile = "meta.json.sha256";
+
+    private static string? VerifyMeta(string folder)
+    {
+        string sums = Path.Combine(folder, MetaChecksumFile);
+        if (!File.Exists(sums)) return $"{MetaChecksumFile} is missing (built by an older version)";
+        return string.Equals(File.ReadAllText(sums).Trim(), Sha256(Path.Combine(folder, "meta.json")), StringComparison.OrdinalIgnoreCase)
+            ? null : "meta.json does not match its checksum";
     }
 
     private static string Sha256(string path)
@@ -244,13 +268,21 @@ public static class TokenCache
                 foreach (var f in files)
                 {
                     using var r = ParquetTextReader.Open(f, domain.TextColumn);
+                    long invalid = 0;
                     for (int g = 0; g < r.RowGroupCount; g++)
-                        foreach (var chunk in Chunks(r.ReadRowGroupText(g)))
+                    {
+                        var text = r.ReadRowGroupText(g);
+                        invalid += InvalidUtf8Documents(text);
+                        foreach (var chunk in Chunks(text))
                         {
                             chunk.Done = Task.Factory.StartNew(() => Tokenize(chunk, tokenizer.Spec, split), stop.Token,
                                                                TaskCreationOptions.None, tokenizing);
                             inFlight.Add(chunk, stop.Token);
                         }
+                    }
+                    if (invalid > 0)
+                        Warn?.Invoke($"{f}: {invalid} document(s) of column '{domain.TextColumn}' hold invalid UTF-8, read as U+FFFD (the replacement " +
+                                     "character) and tokenized so; check the file's encoding.");
                 }
             }
             catch (OperationCanceledException) { }
@@ -293,13 +325,26 @@ public static class TokenCache
         {
             Fingerprint = fingerprint, Domain = domain.Name, Tokenizer = tokenizer.Id, TokenBytes = tokenBytes,
             EndOfText = tokenizer.EndOfText, ValidationFraction = split.Validation, TestFraction = split.Test, Files = files.Count,
-            SourceBytes = files.Sum(f => new FileInfo(f).Length), TextBytes = textBytes, Rows = rows, NullRows = nulls,
+            SourceBytes = files.Sum(f => Resolved(f).Length), TextBytes = textBytes, Rows = rows, NullRows = nulls,
             EmptyRows = empties, TrainDocuments = train.Documents, ValidationDocuments = validation.Documents,
             TestDocuments = test.Documents, TrainTokens = train.Tokens, ValidationTokens = validation.Tokens, TestTokens = test.Tokens,
             TokenizeSeconds = (DateTime.UtcNow - started).TotalSeconds,
         };
         File.WriteAllText(Path.Combine(folder, "meta.json"), ConfigLoader.Serialize(meta));
         return meta;
+    }
+
+    /// <summary>
+    /// Documents holding U+FFFD: the Parquet reader decodes bytes that are not UTF-8 to that character without an
+    /// error, so this count is how a file in another encoding shows (a text that itself contains U+FFFD counts too,
+    /// which is rare and worth the same look).
+    /// </summary>
+    private static long InvalidUtf8Documents(RowGroupText docs)
+    {
+        long n = 0;
+        for (int i = 0; i < docs.Count; i++)
+            if (!docs.IsNull[i] && docs.Values[i].Span.Contains('\uFFFD')) n++;
+        return n;
     }
 
     /// <summary>A row group cut into runs of consecutive documents of about <see cref="ChunkChars"/> characters.</summary>

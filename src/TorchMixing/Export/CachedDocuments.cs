@@ -45,5 +45,8 @@ public sealed class CachedDocuments : IDisposable
     /// <summary>Copies document <paramref name="document"/> (its end-of-text token included) into the start of <paramref name="destination"/>.</summary>
     public void Read(long document, Span<int> destination) => _tokens.Read(Offsets[(int)document], destination[..Length(document)]);
 
+    /// <summary>Copies raw tokens [start, start + destination.Length) of the split, ignoring document boundaries.</summary>
+    public void ReadTokens(long start, Span<int> destination) => _tokens.Read(start, destination);
+
     public void Dispose() => _tokens.Dispose();
 }

@@ -6,7 +6,7 @@ public enum ExportFormat
     /// <summary>Megatron-LM: <c>--data-path</c> weights/prefixes, <c>--data-args-path</c> file, per-split blend JSON.</summary>
     Megatron,
 
-    /// <summary>NeMo Automodel <c>domain_mixture</c>: separate sampling and objective weights per domain (two knobs).</summary>
+    /// <summary>NeMo Automodel <c>MegatronPretraining</c> recipe sections: a per-split Megatron blend of the objective shares.</summary>
     Nemo,
 
     /// <summary>OLMo-core <c>SourceMixtureDatasetConfig</c> / <c>SourceMixtureConfig</c> (token-fraction target ratios).</summary>
@@ -18,6 +18,6 @@ public enum ExportFormat
     /// <summary>Mosaic Streaming <c>Stream(proportion | repeat)</c> in a <c>StreamingDataset</c>.</summary>
     Mosaic,
 
-    /// <summary>torchtune <c>InterleavedDataset(weights)</c> as a YAML config.</summary>
+    /// <summary>torchtune: a recipe <c>dataset:</c> section (its releases have no weighted mixing; see the exporter).</summary>
     Torchtune,
 }

@@ -20,11 +20,15 @@ namespace TorchMixing.Export;
 public sealed class ExportMixture
 {
     private ExportMixture(MixtureFile mixture, ExportOptions options, IReadOnlyList<ExportDomain> domains, TokenShardSet? shards,
-                          string? tokenizer, int? vocabSize, int? endOfText)
+                          string? tokenizer, int? vocabSize, int? endOfText, DocumentSplit? heldOut)
     {
         Mixture = mixture; Options = options; Domains = domains; Shards = shards;
-        Tokenizer = tokenizer; VocabSize = vocabSize; EndOfText = endOfText;
+        Tokenizer = tokenizer; VocabSize = vocabSize; EndOfText = endOfText; HeldOut = heldOut;
     }
+
+    /// <summary>The catalog's validation/test shares (null without a catalog): targets that read the Parquet rows
+    /// themselves must drop the held-out documents exactly as training did.</summary>
+    public DocumentSplit? HeldOut { get; }
 
     public MixtureFile Mixture { get; }
     public ExportOptions Options { get; }
@@ -83,7 +87,7 @@ public sealed class ExportMixture
             vocab = lease.Tokenizer.VocabSize;
             eos = lease.Tokenizer.EndOfText;
         }
-        return new ExportMixture(mixture, options, domains, shards, tokenizer, vocab, eos);
+        return new ExportMixture(mixture, options, domains, shards, tokenizer, vocab, eos, catalog?.Split);
     }
 
     /// <summary>
@@ -134,9 +138,13 @@ public sealed class ExportMixture
     /// </summary>
     public ExportFile Notes(ExportFormat format, string exported, IReadOnlyList<double> exportedWeights, IEnumerable<string> lost, MixturePlan? plan)
     {
+        var lostList = lost.ToList();
         var o = new JsonObject
         {
+            // First: what the target's release cannot carry, in one line (the target's own files may hold no comments).
+            ["summary"] = $"{Exporters.Release(format)}: {exported}. {lostList[0]}",
             ["format"] = Exporters.Name(format),
+            ["release"] = Exporters.Release(format),
             ["exported"] = exported,
             ["mode"] = Mode == GradientMode.Classic ? "classic" : "decoupled",
             ["policy"] = Mixture.Policy,
@@ -156,7 +164,7 @@ public sealed class ExportMixture
                 ["available_tokens"] = d.AvailableTokens,
                 ["max_epochs"] = double.IsPositiveInfinity(d.Limits.EpochCap) ? null : d.Limits.EpochCap,
             }).ToArray()),
-            ["lost"] = new JsonArray(lost.Select(s => (JsonNode?)s).ToArray()),
+            ["lost"] = new JsonArray(lostList.Select(s => (JsonNode?)s).ToArray()),
         };
         if (plan is not null)
             o["plan"] = new JsonArray(plan.Domains.Select(p => (JsonNode?)new JsonObject
@@ -189,7 +197,9 @@ public sealed class ExportMixture
                     ["objective_shares"] = Array(PointObjective(p)),
                 }).ToArray()),
             };
-        return new ExportFile("torchmix-export.json", o.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+        // Relaxed escaping keeps π, ·, ∝ readable in the summary and notes (the file is UTF-8 JSON either way).
+        return new ExportFile("torchmix-export.json", o.ToJsonString(new System.Text.Json.JsonSerializerOptions
+            { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
     }
 
     private double[] PointObjective(MixturePoint p)

@@ -32,6 +32,18 @@ public static class Exporters
         return formats;
     }
 
+    /// <summary>The upstream release each target's output was checked against (docs/export.md, compatibility table).</summary>
+    public static string Release(ExportFormat format) => format switch
+    {
+        ExportFormat.Megatron => MegatronExporter.Release,
+        ExportFormat.Nemo => NemoExporter.Release,
+        ExportFormat.Olmo => OlmoExporter.Release,
+        ExportFormat.Hf => HuggingFaceExporter.Release,
+        ExportFormat.Mosaic => MosaicExporter.Release,
+        ExportFormat.Torchtune => TorchtuneExporter.Release,
+        _ => throw new ArgumentOutOfRangeException(nameof(format)),
+    };
+
     /// <summary>Renders every format, then writes each under <c>outDirectory/&lt;format&gt;/</c>; returns the paths written.</summary>
     public static IReadOnlyList<string> Write(ExportMixture mixture, IReadOnlyList<ExportFormat> formats, string outDirectory)
     {

@@ -4,16 +4,20 @@ using System.Text.Json.Nodes;
 namespace TorchMixing.Export;
 
 /// <summary>
-/// Mosaic Streaming (streaming/base/stream.py, docs "Mixing Datasets"): one <c>Stream</c> per domain in a
+/// Mosaic Streaming v0.13.0 (streaming/base/stream.py, <c>Stream.apply_weights</c>): one <c>Stream</c> per domain in a
 /// <c>StreamingDataset(streams=…)</c>. Each stream takes at most one of <c>proportion</c> (relative), <c>repeat</c> or
 /// <c>choose</c> (absolute), and relative and absolute cannot be mixed. When the token counts are known the plan is
-/// exact and absolute: <c>repeat</c> = the epochs the budget reads of each domain at the objective shares (within its
-/// epoch cap, which the export checked); otherwise <c>proportion</c> = the objective shares with <c>epoch_size</c> =
-/// the budget in sequences. A sample is one packed sequence of T + 1 tokens (write the MDS shards that way).
+/// exact and absolute: <c>choose</c> = the sequences the plan draws from the domain at the objective shares (an
+/// integer, which streaming takes as is; a float <c>repeat</c> would be truncated by <c>int(repeat · samples)</c>).
+/// Those counts are over the samples <see cref="MosaicShards"/> writes (one training sequence of T + 1 tokens each),
+/// checked against the written shards. Without counts: <c>proportion</c> = the objective shares with
+/// <c>epoch_size</c> = the budget in sequences.
 /// </summary>
 public sealed class MosaicExporter : IMixtureExporter
 {
     public ExportFormat Format => ExportFormat.Mosaic;
+
+    public const string Release = "mosaicml/streaming v0.13.0";
 
     public IReadOnlyList<ExportFile> Render(ExportMixture m)
     {
@@ -21,15 +25,21 @@ public sealed class MosaicExporter : IMixtureExporter
         var plan = m.FeasiblePlanFor(shares, Format);
         var lost = new List<string> { m.OneKnobLoss() };
         if (m.ScheduleLoss() is { } schedule) lost.Add(schedule);
-        lost.Add("Mosaic reads MDS shards: convert each domain (one sample per packed sequence of T + 1 tokens) into the 'local' folder named here.");
+        if (m.Shards is null) lost.Add("No MDS shards were written: the 'local' folders are relative to the folder `torchmix export --with-tokens DIR` writes them to (one sample per training sequence of T + 1 tokens).");
 
         var streams = new List<(ExportDomain Domain, string Key, double Value)>();
         long? epochSize = null;
         if (plan is not null)
         {
             for (int i = 0; i < m.Domains.Count; i++)
-                if (plan.Domains[i].Sequences > 0) streams.Add((m.Domains[i], "repeat", plan.Domains[i].Epochs));
-            lost.Add("repeat = epochs of each domain in the plan (sequences planned / sequences available), so the budget and the catalog's epoch caps carry over exactly.");
+            {
+                var d = m.Domains[i];
+                // The plan counts windows of T + 1 tokens, as MosaicShards writes them: the same numbers, or a bug.
+                if (d.Shards is { MosaicTrainFolder: not null } s && s.MosaicSamples != plan.Domains[i].Available)
+                    throw new InvalidOperationException($"{d.Name}: {s.MosaicSamples} MDS samples written but the plan counts {plan.Domains[i].Available}.");
+                if (plan.Domains[i].Sequences > 0) streams.Add((d, "choose", plan.Domains[i].Sequences));
+            }
+            lost.Add("choose = sequences the plan draws from each domain (its epochs times the samples written), so the budget, the shares and the catalog's epoch caps carry over exactly.");
         }
         else
         {
@@ -39,10 +49,10 @@ public sealed class MosaicExporter : IMixtureExporter
             lost.Add("Token counts unknown (no catalog): relative proportions; epoch caps are not expressed (Mosaic upsamples a small stream as needed).");
         }
 
-        string Local(ExportDomain d) => $"mds/{d.Name}";
+        string Local(ExportDomain d) => d.Shards?.MosaicTrainFolder ?? TokenShards.RelativeMosaicFolder(d.Name);
         var py = new StringBuilder();
         py.Append(ExportText.Comment([
-            $"Mosaic Streaming mixture exported by torchmix ({m.WeightsKind} weights, policy '{m.Mixture.Policy}').",
+            $"{Release}: one knob — stream weights = objective shares (p_export ∝ π·w); exported by torchmix ({m.WeightsKind} weights, policy '{m.Mixture.Policy}').",
             "Lost: " + string.Join(" ", lost),
             "Upstream: mosaicml/streaming streaming/base/stream.py (Stream) and its 'Mixing Datasets' guide.",
         ]));
@@ -50,7 +60,7 @@ public sealed class MosaicExporter : IMixtureExporter
         py.AppendLine();
         py.AppendLine("streams = [");
         foreach (var s in streams)
-            py.AppendLine($"    Stream(local={ExportText.Str(Local(s.Domain))}, {s.Key}={ExportText.Num(s.Value)}),  # {s.Domain.Name}");
+            py.AppendLine($"    Stream(local={ExportText.Str(Local(s.Domain))}, {s.Key}={(s.Key == "choose" ? ExportText.Num((long)s.Value) : ExportText.Num(s.Value))}),  # {s.Domain.Name}");
         py.AppendLine("]");
         py.AppendLine();
         py.AppendLine("dataset = StreamingDataset(");
@@ -65,7 +75,7 @@ public sealed class MosaicExporter : IMixtureExporter
         {
             ["streams"] = new JsonArray(streams.Select(s => (JsonNode?)new JsonObject
             {
-                ["name"] = s.Domain.Name, ["local"] = Local(s.Domain), [s.Key] = s.Value,
+                ["name"] = s.Domain.Name, ["local"] = Local(s.Domain), [s.Key] = s.Key == "choose" ? (JsonNode)(long)s.Value : s.Value,
             }).ToArray()),
             ["epoch_size"] = epochSize,
             ["shuffle_seed"] = m.Seed,
@@ -74,7 +84,7 @@ public sealed class MosaicExporter : IMixtureExporter
         [
             new ExportFile("streams.py", py.ToString()),
             new ExportFile("streams.json", json.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n"),
-            m.Notes(Format, plan is not null ? "repeat = planned epochs at the objective shares" : "proportion = objective shares", shares, lost, plan),
+            m.Notes(Format, plan is not null ? "choose = planned sequences at the objective shares" : "proportion = objective shares", shares, lost, plan),
         ];
     }
 }

@@ -1,58 +1,63 @@
 using System.Text;
-using TorchMixing.Weighting;
 
 namespace TorchMixing.Export;
 
 /// <summary>
-/// NeMo Automodel's <c>domain_mixture</c> (nemo_automodel/components/training/domain_mixture.py): per domain a name,
-/// <c>sampling_weight</c> &gt; 0, <c>objective_weight</c> ≥ 0 and the Megatron corpus <c>path</c>. Both are normalised and
-/// every token of domain i is multiplied by objective_i / sampling_i — our decoupled estimator, so this target takes
-/// both knobs: sampling_weight = p (the runs' sampling), objective_weight = the objective share (π·w, or p·w in classic
-/// mode). The per-token scale then equals our s_i = π_i·w_i / (B·p_i) up to one constant factor.
+/// NeMo Automodel v0.5.0's Megatron pretraining dataset (nemo_automodel/components/datasets/llm/megatron_dataset.py,
+/// <c>MegatronPretraining(paths, seq_length, split, num_train_samples, splits_to_build, …)</c>) as the recipe's
+/// <c>dataset:</c> and <c>validation_dataset:</c> sections. <c>paths</c> is a dict of splits, which Automodel turns
+/// into Megatron's blend_per_split with no <c>split</c> ratio, so every training document stays in training; the
+/// train blend weights are the objective shares (one knob: no Automodel release has a second, per-domain loss weight —
+/// the <c>domain_mixture</c> section existed only on an unmerged branch and is not written). The validation blend
+/// lists the held-out prefixes without weights, as the class's documentation asks for a validation split.
 /// </summary>
 public sealed class NemoExporter : IMixtureExporter
 {
     public ExportFormat Format => ExportFormat.Nemo;
 
+    public const string Release = "NVIDIA-NeMo/Automodel v0.5.0";
+
     public IReadOnlyList<ExportFile> Render(ExportMixture m)
     {
-        var sampling = m.SamplingWeights;
-        var plan = m.FeasiblePlanFor(sampling, Format);
-        foreach (var d in m.Domains.Where(d => d.SamplingWeight == 0 && d.ObjectiveShare > 0))
-            throw new UserInputException($"export to nemo: domain '{d.Name}' has objective share {d.ObjectiveShare} but sampling weight 0; NeMo needs sampling_weight > 0 for every domain in the objective.");
-        var used = m.Domains.Where(d => d.SamplingWeight > 0).ToList();
-        if (used.Count < 2)
-            throw new UserInputException($"export to nemo: domain_mixture needs at least two domains with a positive sampling weight; this mixture has {used.Count}.");
+        var shares = m.ObjectiveShares;
+        var plan = m.FeasiblePlanFor(shares, Format);
+        var used = m.Domains.Where((d, i) => shares[i] > 0).ToList();
+        var valid = used.Where(d => d.MegatronValidPrefix is not null).ToList();
 
-        var lost = new List<string>();
+        var lost = new List<string> { m.OneKnobLoss() };
         if (m.ScheduleLoss() is { } schedule) lost.Add(schedule);
-        else lost.Add("Nothing of the weights: NeMo keeps sampling and objective weights apart, as the runs did.");
-        if (m.Mode == GradientMode.Classic)
-            lost.Add("Classic runs: objective_weight = p·w, so the loss multiplier objective/sampling is ∝ w, as in the runs.");
-        lost.Add("The Megatron dataset blend of the NeMo recipe must list the same paths in the same order with the sampling weights: megatron-blend.txt.");
+        lost.Add($"{Release} has one knob per domain (the Megatron blend weight); its MegatronPretraining class has no per-domain loss weight, so the objective shares are sampled.");
+        lost.Add("Megatron's blend has no per-dataset epoch cap; the export refused any budget that breaks a catalog cap, and num_train_samples is the plan's sequence count.");
+        if (valid.Count > 0) lost.Add("validation_dataset blends the held-out documents by size (no weights, as MegatronPretraining documents for validation), so its loss is not objective-weighted.");
         if (m.Shards is null) lost.Add("No token shards were written: the paths are relative to the folder `torchmix export --with-tokens DIR` writes them to.");
 
+        string Quoted(IEnumerable<string> items) => ExportText.List(items.Select(ExportText.Str));
+        var trainList = Quoted(used.SelectMany(d => new[] { ExportText.Num(d.ObjectiveShare), d.MegatronTrainPrefix }));
+        var validList = Quoted(valid.Select(d => d.MegatronValidPrefix!));
         var yaml = new StringBuilder();
         yaml.Append(ExportText.Comment([
-            $"NeMo Automodel domain_mixture exported by torchmix from a {(m.Mode == GradientMode.Classic ? "classic" : "decoupled")} mixture (policy '{m.Mixture.Policy}', {m.WeightsKind} weights).",
-            "Each token's loss is multiplied by objective_weight/sampling_weight (both normalised), which reproduces the runs' per-example scale π·w/b up to a constant.",
-            "Upstream: nemo_automodel/components/training/domain_mixture.py (DomainMixtureConfig, DomainWeightConfig).",
+            $"{Release}: one knob — blend weights = objective shares (p_export ∝ π·w). Lost: " + string.Join(" ", lost),
+            "Merge these sections into an Automodel pretraining recipe (e.g. examples/llm_pretrain/megatron_pretrain_gpt2.yaml); set its tokenizer.",
+            "Upstream: nemo_automodel/components/datasets/llm/megatron_dataset.py (MegatronPretraining: a dict of paths builds blend_per_split, split unused).",
         ]));
-        yaml.AppendLine("domain_mixture:");
-        yaml.AppendLine("  domains:");
-        foreach (var d in used)
+        void Section(string key, string split)
         {
-            yaml.AppendLine($"    - name: {ExportText.Str(d.Name)}");
-            yaml.AppendLine($"      sampling_weight: {ExportText.Num(d.SamplingWeight)}");
-            yaml.AppendLine($"      objective_weight: {ExportText.Num(d.ObjectiveShare)}");
-            yaml.AppendLine($"      path: {ExportText.Str(d.MegatronTrainPrefix)}");
+            yaml.AppendLine($"{key}:");
+            yaml.AppendLine("  _target_: nemo_automodel.components.datasets.llm.megatron_dataset.MegatronPretraining");
+            yaml.AppendLine("  paths:");
+            yaml.AppendLine($"    train: {trainList}");
+            if (valid.Count > 0) yaml.AppendLine($"    validation: {validList}");
+            if (m.SequenceLength is int t) yaml.AppendLine($"  seq_length: {t}");
+            yaml.AppendLine("  split: null");
+            if (split == "train" && plan is not null) yaml.AppendLine($"  num_train_samples: {plan.TotalSequences}");
+            yaml.AppendLine($"  splits_to_build: {split}");
         }
-        string blend = string.Join('\n', used.Select(d => $"{ExportText.Num(d.SamplingWeight)} {d.MegatronTrainPrefix}")) + "\n";
+        Section("dataset", "train");
+        if (valid.Count > 0) Section("validation_dataset", "validation");
         return
         [
-            new ExportFile("domain_mixture.yaml", yaml.ToString()),
-            new ExportFile("megatron-blend.txt", blend),
-            m.Notes(Format, "sampling_weight = p of the runs, objective_weight = objective share (π·w)", sampling, lost, plan),
+            new ExportFile("megatron_pretraining.yaml", yaml.ToString()),
+            m.Notes(Format, "MegatronPretraining train blend weights = objective shares (p_export ∝ π·w)", shares, lost, plan),
         ];
     }
 }

@@ -14,6 +14,8 @@ public sealed class OlmoExporter : IMixtureExporter
 {
     public ExportFormat Format => ExportFormat.Olmo;
 
+    public const string Release = "allenai/OLMo-core v2.5.0";
+
     /// <summary>One source's numbers: its ratio and the two limits.</summary>
     private sealed record Source(ExportDomain Domain, double Ratio, double MaxRepetitionRatio, double MaxSourceFraction);
 
@@ -41,6 +43,7 @@ public sealed class OlmoExporter : IMixtureExporter
         lost.Add("Epoch caps carried over: cap < 1 epoch → max_source_fraction, cap ≥ 1 → max_repetition_ratio; uncapped sources get the repetition the budget needs. " +
                  "max_fraction (a cap on the share) has no OLMo field; the export checks it.");
         if (m.Shards is null) lost.Add("No token files were written: the paths are relative to the folder `torchmix export --with-tokens DIR` writes them to.");
+        lost.Add("Each token file has its document index beside it (<name>.csv.gz, which OLMo-core reads for remote paths): copy both when moving the files to object storage.");
 
         long requested = m.TokenBudget ?? 1_000_000_000;
         int t = m.SequenceLength ?? 2048;
@@ -50,7 +53,7 @@ public sealed class OlmoExporter : IMixtureExporter
 
         var py = new StringBuilder();
         py.Append(ExportText.Comment([
-            $"OLMo-core source mixture exported by torchmix ({m.WeightsKind} weights, policy '{m.Mixture.Policy}'). target_ratio = objective shares (token fractions).",
+            $"{Release}: one knob — target_ratio = objective shares (p_export ∝ π·w, token fractions); exported by torchmix ({m.WeightsKind} weights, policy '{m.Mixture.Policy}').",
             "Lost: " + string.Join(" ", lost),
             "Upstream: allenai/OLMo-core docs/source/guides/data_mixing.rst and src/olmo_core/data/source_mixture.py.",
         ]));
@@ -88,11 +91,13 @@ public sealed class OlmoExporter : IMixtureExporter
         py.AppendLine("    mix_config,");
         py.AppendLine($"    tokenizer={tokenizer},");
         py.AppendLine("    sequence_length=sequence_length,");
+        // OLMo guesses the dtype from the vocabulary (uint8 below 257 ids); name the width the files were written with.
+        if (m.Shards is { } written) py.AppendLine($"    dtype={ExportText.Str(written.OlmoDtype)},");
         py.AppendLine(")");
 
         var yaml = new StringBuilder();
         yaml.Append(ExportText.Comment([
-            "OLMo-core SourceMixtureList (olmo_core.data.source_mixture) exported by torchmix: the sources of a SourceMixtureDatasetConfig, without requested_tokens/global_batch_size.",
+            $"{Release}: one knob — target_ratio = objective shares (p_export ∝ π·w). The SourceMixtureList (olmo_core.data.source_mixture) of a SourceMixtureDatasetConfig, without requested_tokens/global_batch_size.",
             $"requested_tokens for this mixture: {requested}{(m.TokenBudget is null ? " (placeholder)" : "")}; see source_mixture.py next to this file.",
         ]));
         yaml.AppendLine("sources:");

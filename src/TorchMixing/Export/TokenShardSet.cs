@@ -17,5 +17,8 @@ public sealed record TokenShardSet
     /// <summary>numpy name of the OLMo token type: "uint16" (ids fit 16 bits) or "uint32".</summary>
     public string OlmoDtype { get; init; } = "uint16";
 
+    /// <summary>T of the Mosaic MDS samples (T + 1 tokens each), or null when no Mosaic folders were written.</summary>
+    public int? MosaicSequenceLength { get; init; }
+
     public IReadOnlyList<DomainShards> Domains { get; init; } = [];
 }

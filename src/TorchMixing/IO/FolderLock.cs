@@ -53,6 +53,24 @@ public sealed class FolderLock : IDisposable
         return new FolderLock(stream, folder);
     }
 
+    /// <summary>
+    /// Whether a live process holds <paramref name="folder"/>'s lock, without taking it for longer than the probe: a
+    /// reader (compare, export) uses this to tell a run still being trained from one that stopped. Never creates the
+    /// lock file; a folder that was never locked is not held.
+    /// </summary>
+    public static bool IsHeld(string folder)
+    {
+        string path = Path.Combine(folder, ".lock");
+        if (!File.Exists(path)) return false;
+        try
+        {
+            using var probe = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None);
+            return false;
+        }
+        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException) { return true; }
+        catch (UnauthorizedAccessException) { return false; }
+    }
+
     // Permission and space problems are the folder's, not a competing holder's.
     private static bool IsFileSystemFault(IOException e) =>
         e.Message.Contains("denied", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("Read-only", StringComparison.OrdinalIgnoreCase) ||

@@ -4,8 +4,10 @@ using TorchMixing.Training;
 namespace TorchMixing.Reporting;
 
 /// <summary>
-/// Side-by-side view of a run matrix (`torchmix compare runs/*`): runs that share a config name are seeds of one
-/// configuration; each row shows mean ± Student-t 95% CI across seeds of the final per-domain test loss (or validation loss, when asked) and the
+/// Side-by-side view of a run matrix (`torchmix compare runs/*`): runs whose resolved configs are equal but for the
+/// seed (and the note and thread count, which change no figure) are seeds of one configuration
+/// (<see cref="RunConfiguration"/>); a seed counts once, and only finished runs are read unless incomplete ones are
+/// allowed (<see cref="RunProgress"/>). Each row shows mean ± Student-t 95% CI across seeds of the final per-domain test loss (or validation loss, when asked) and the
 /// π-weighted loss, the gradient-noise figure, the final weights, and the set of configurations that may be the best
 /// with each one's simultaneous interval to the best of the others (<see cref="BestConfigurationSet"/>: Hsu's multiple
 /// comparisons with the best, paired by seed).
@@ -38,15 +40,35 @@ public sealed class RunComparison
     public IReadOnlyList<string> Domains { get; }
     public IReadOnlyList<ComparisonRow> Rows { get; }
 
-    /// <param name="runDirectories">run folders; runs that share a config name are seeds of one configuration.</param>
+    /// <summary>Runs read although unfinished (only with <c>allowIncomplete</c>), each with "incomplete (step k of n)".</summary>
+    public IReadOnlyList<(string Directory, string Description)> Incomplete { get; private init; } = [];
+
+    /// <summary>
+    /// Reads the runs and groups them into configurations. An unfinished or still-training run is refused, naming its
+    /// folder and "incomplete (step k of n)", unless <paramref name="allowIncomplete"/> (then it is listed in
+    /// <see cref="Incomplete"/>); two runs of one configuration with the same seed are refused naming both folders.
+    /// </summary>
+    /// <param name="runDirectories">the run folders.</param>
     /// <param name="metric">the evaluation ranked (default: test).</param>
+    /// <param name="allowIncomplete">read unfinished runs too (listed in <see cref="Incomplete"/>).</param>
     /// <param name="family">the simultaneous family for k configurations (default: <see cref="SimultaneousFamily.For"/>
     /// with no baseline and one look); a report with a baseline table or a racing sweep passes its own, so every
     /// π-loss statement of the report shares one critical value.</param>
-    public static RunComparison Build(IEnumerable<string> runDirectories, ComparisonMetric? metric = null, Func<int, SimultaneousFamily>? family = null)
+    public static RunComparison Build(IEnumerable<string> runDirectories, ComparisonMetric? metric = null, bool allowIncomplete = false,
+                                      Func<int, SimultaneousFamily>? family = null)
     {
         metric ??= ComparisonMetric.Test;
         var loaded = runDirectories.Select(RunMetrics.Load).ToList();
+        var incomplete = new List<(string, string)>();
+        foreach (var r in loaded)
+        {
+            var progress = r.Progress;
+            if (progress.Finished) continue;
+            if (!allowIncomplete)
+                throw new UserInputException($"{r.Directory}: {progress.Description}; compare reads finished runs only " +
+                                             "(wait for it to finish, or pass --allow-incomplete to include it, marked as incomplete).");
+            incomplete.Add((r.Directory, progress.Description));
+        }
         var runs = loaded.Where(r => metric.Last(r) is not null).ToList();
         if (runs.Count == 0)
             throw new UserInputException(metric == ComparisonMetric.Test && loaded.Any(r => r.LastEvaluation is not null)
@@ -56,9 +78,14 @@ public sealed class RunComparison
         foreach (var r in runs)
             if (!r.Domains.SequenceEqual(domains))
                 throw new UserInputException($"{r.Directory}: domains ({string.Join(", ", r.Domains)}) differ from {runs[0].Directory}'s; compare runs of one corpus.");
-        var groups = runs.GroupBy(r => r.Name).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+        var labels = RunConfiguration.Labels(runs);
+        var groups = runs.GroupBy(r => labels[r]).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+        foreach (var g in groups)
+            if (g.GroupBy(r => r.Seed).FirstOrDefault(s => s.Count() > 1) is { } twice)
+                throw new UserInputException($"compare: {twice.First().Directory} and {twice.Skip(1).First().Directory} are the same configuration " +
+                                             $"('{g.Key}') with the same seed {twice.Key}; a seed counts once — give one of them.");
         var rows = groups.Select(g => Row(g.Key, g.ToList(), domains.Length, metric)).ToList();
-        return new RunComparison(domains, rows, groups, metric, family ?? (k => SimultaneousFamily.For(k)));
+        return new RunComparison(domains, rows, groups, metric, family ?? (k => SimultaneousFamily.For(k))) { Incomplete = incomplete };
     }
 
     /// <summary>

@@ -33,20 +33,34 @@ public sealed class RunMetrics
         if (!File.Exists(cfgPath) || !File.Exists(metricsPath))
             throw new UserInputException($"{directory}: not a run folder (config.json and metrics.jsonl expected).");
         JsonObject config;
-        List<StepMetrics> lines;
-        try
+        try { config = JsonNode.Parse(File.ReadAllText(cfgPath))!.AsObject(); }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or NullReferenceException)
         {
-            config = JsonNode.Parse(File.ReadAllText(cfgPath))!.AsObject();
-            lines = StepMetrics.ReadAll(metricsPath);
+            throw new UserInputException($"{cfgPath}: unreadable run config ({e.Message.Split('\n')[0]}).", e);
         }
-        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException)
-        {
-            throw new UserInputException($"{directory}: unreadable run files ({e.Message}).", e);
-        }
+        var lines = StepMetrics.ReadAll(metricsPath);
         var names = File.Exists(Path.Combine(directory, "domains.json"))
             ? JsonNode.Parse(File.ReadAllText(Path.Combine(directory, "domains.json")))!.AsArray().Select(n => n!.GetValue<string>()).ToArray()
             : Enumerable.Range(0, lines.FirstOrDefault()?.TrainLoss.Length ?? 0).Select(i => $"domain{i}").ToArray();
         return new RunMetrics(directory, config, lines, names);
+    }
+
+    /// <summary>
+    /// How far the run got (<see cref="RunProgress"/>): its last logged step against the steps its config plans
+    /// (train.token_budget / (batch_size × accumulation × model.sequence_length), as the trainer counts them), whether
+    /// that last line is an evaluation, and whether a process holds the folder's lock.
+    /// </summary>
+    public RunProgress Progress
+    {
+        get
+        {
+            long Long(JsonNode? n, long fallback) => n is JsonValue v && v.TryGetValue<long>(out long x) ? x : fallback;
+            long budget = Long(Config["train"]?["token_budget"], 0);
+            long perStep = Long(Config["train"]?["batch_size"], 1) * Long(Config["train"]?["accumulation"], 1) * Long(Config["model"]?["sequence_length"], 1);
+            long total = perStep > 0 ? budget / perStep : 0;
+            var last = Lines.Count > 0 ? Lines[^1] : null;
+            return new RunProgress(last?.Step ?? 0, total, last?.ValLoss is not null, IO.FolderLock.IsHeld(Directory));
+        }
     }
 
     /// <summary>(tokens, value) of every line that has the per-domain vector <paramref name="select"/> picks, for domain <paramref name="index"/>.</summary>

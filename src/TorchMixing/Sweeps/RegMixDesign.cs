@@ -7,8 +7,9 @@ namespace TorchMixing.Sweeps;
 
 /// <summary>
 /// The proxy runs of a RegMix sweep: the natural shares of the training data (each domain's training-split size
-/// over the total, as the sampler counts it) and <c>count</c> Dirichlet draws with that mean
-/// (<see cref="RegMixRegression.Design"/>), one configuration per draw. Every proxy trains in classic mode with unit
+/// over the total, as the sampler counts it) and <c>count</c> Dirichlet draws around them as the authors draw them
+/// (<see cref="RegMixRegression.Design"/>: temperature-flattened prior, log-spaced strengths, token-usage bounds),
+/// one configuration per draw. Every proxy trains in classic mode with unit
 /// loss weights and its draw as the sampling weights: RegMix's proxies train on the mixture as their objective, and the
 /// regression asks which objective mixture gives the lowest π-loss. Any weight policy of the base config is removed,
 /// and the minimum examples per domain and batch is set to 0: a minimum (the decoupled estimator's requirement, not
@@ -33,7 +34,7 @@ public sealed class RegMixDesign
     /// <summary>Domain names in the runs' order.</summary>
     public IReadOnlyList<string> Domains { get; }
 
-    /// <summary>The natural shares: the Dirichlet's mean, and the centre of the report's candidates.</summary>
+    /// <summary>The natural shares: the design's prior (before its temperature), and the centre of the report's candidates.</summary>
     public double[] Prior { get; }
 
     /// <summary>Configuration name and sampling weights of every proxy, in plan order.</summary>
@@ -50,7 +51,7 @@ public sealed class RegMixDesign
         var empty = domains.FirstOrDefault(d => d.Sequences <= 0);
         if (empty.Name is not null) throw new UserInputException($"{source}: regmix: domain '{empty.Name}' has no training sequence, so it has no natural share.");
         var prior = DomainVector.Normalize(domains.Select(d => (double)d.Sequences).ToArray(), "natural shares");
-        var draws = RegMixRegression.Design(prior, config.Concentration, config.Count, (ulong)config.Seed);
+        var draws = RegMixRegression.Design(prior, config.DesignOptions, config.Count, (ulong)config.Seed);
         int digits = Math.Max(3, (config.Count - 1).ToString(CultureInfo.InvariantCulture).Length);
         var proxies = draws.Select((m, i) => ($"{NamePrefix}{i.ToString(CultureInfo.InvariantCulture).PadLeft(digits, '0')}", m)).ToList();
         return new RegMixDesign(config, domains.Select(d => d.Name).ToList(), prior, proxies);

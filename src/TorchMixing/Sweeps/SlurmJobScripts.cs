@@ -70,12 +70,24 @@ public static class SlurmJobScripts
         sb.AppendLine($"#SBATCH --job-name={jobName}");
         sb.AppendLine("#SBATCH --ntasks=1");
         sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"#SBATCH --cpus-per-task={cpus}"));
-        sb.AppendLine($"#SBATCH --chdir={cwd}");
-        sb.AppendLine($"#SBATCH --output={output}");
+        sb.AppendLine($"#SBATCH --chdir={DirectiveValue(cwd)}");
+        sb.AppendLine($"#SBATCH --output={DirectiveValue(output)}");
         if (cfg.Slurm.Partition is { } p) sb.AppendLine($"#SBATCH --partition={p}");
         if (cfg.Slurm.Time is { } t) sb.AppendLine($"#SBATCH --time={t}");
         if (cfg.Slurm.Memory is { } m) sb.AppendLine($"#SBATCH --mem={m}");
         foreach (var d in cfg.Slurm.Directives) sb.AppendLine($"#SBATCH {d}");
         return sb;
     }
+
+    /// <summary>
+    /// A value of an <c>#SBATCH</c> line. sbatch splits a directive line into arguments itself (the shell never sees
+    /// it): an argument ends at the first blank outside quotes, an unquoted <c>#</c> starts a comment, quotes group and
+    /// a backslash escapes the next character (SchedMD/slurm, src/sbatch/opt.c, <c>_get_argument</c>, read at commit
+    /// 00d7634). So a path with a blank or a <c>#</c> is double-quoted, with <c>\</c> and <c>"</c> escaped; plain ones
+    /// stay as they are.
+    /// </summary>
+    public static string DirectiveValue(string value) =>
+        value.Length > 0 && !value.Any(c => char.IsWhiteSpace(c) || c is '"' or '\\' or '\'' or '#')
+            ? value
+            : "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 }

@@ -41,7 +41,13 @@ public sealed class SweepManifest
         {
             ManifestRecord old;
             try { old = ConfigLoader.Load<ManifestRecord>(m.ManifestPath); }
-            catch (UserInputException e) { throw new UserInputException($"{m.ManifestPath}: unreadable manifest ({e.Message}); move the folder away to start over.", e); }
+            catch (UserInputException e)
+            {
+                // The manifest is only the plan, which the sweep config rebuilds; what the runs achieved is in tasks/ and
+                // runs/. Deleting this one file loses nothing: the rerun writes it anew and skips the finished runs.
+                throw new UserInputException($"{m.ManifestPath}: unreadable manifest ({e.Message}); delete this file alone and run the sweep again — " +
+                                             "it is rewritten from the sweep config, and finished runs (tasks/, runs/) are kept and skipped.", e);
+            }
             string? diff = Difference(old.Tasks, plan.Tasks);
             // A race's decisions are replayed from its rounds, margin and confidence: changing them would re-decide the past.
             if (diff is null && ConfigLoader.Serialize(old.Racing) != ConfigLoader.Serialize(plan.Config.Racing))

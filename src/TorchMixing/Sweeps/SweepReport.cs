@@ -39,13 +39,23 @@ public static class SweepReport
         var cfg = manifest.Plan.Config;
         // A racing sweep reports the runs its race called for, at the race's family level (looks × comparisons).
         var race = cfg.Racing is null ? null : SweepRace.Decide(manifest);
-        var finished = race is null ? manifest.Finished() : SweepRace.Finished(manifest, race);
-        if (finished.Count == 0) throw new UserInputException($"{manifest.Directory}: no finished run to report on yet.");
+        // A status file that says done is not enough: a run whose metrics.jsonl lost its last lines would be read at an
+        // earlier evaluation as if final. Only runs whose last line is the final evaluation count as finished.
+        var done = race is null ? manifest.Finished() : SweepRace.Finished(manifest, race);
+        var progress = done.ToDictionary(t => t, t => RunMetrics.Load(manifest.RunPath(t)).Progress);
+        var finished = done.Where(t => progress[t].Finished).ToList();
+        var notFinished = done.Where(t => !progress[t].Finished).Select(t => $"{t.RunDirectory}: {progress[t].Description}").ToList();
+        if (finished.Count == 0) throw new UserInputException($"{manifest.Directory}: no finished run to report on yet" +
+                                                              (notFinished.Count > 0 ? $" ({string.Join("; ", notFinished)})." : "."));
         var metric = SweepMetric.Current;
         var dirs = finished.Select(manifest.RunPath).ToList();
-        var cmp = RunComparison.Build(dirs, metric, _ => SweepRace.Family(cfg, manifest.Plan.Configurations.Count));
-        string best = cmp.BestSet.Best;
-        var bestRow = cmp.Rows.Single(r => r.Name == best);
+        SimultaneousFamily Family(int _) => SweepRace.Family(cfg, manifest.Plan.Configurations.Count);
+        var cmp = RunComparison.Build(dirs, metric, family: Family);
+        var design = manifest.Plan.RegMix;
+        // A RegMix sweep picks (its prediction and its best-observed proxy) on validation only; the tables rank by test.
+        var selection = design is null ? cmp : RunComparison.Build(dirs, RegMixAnalysis.Metric, family: Family);
+        string best = selection.BestSet.Best;
+        var bestRow = selection.Rows.Single(r => r.Name == best);
 
         string plots = Path.Combine(manifest.Directory, "plots");
         Directory.CreateDirectory(plots);
@@ -54,17 +64,17 @@ public static class SweepReport
         var bestDirs = finished.Where(t => t.Configuration == best).Select(manifest.RunPath).ToList();
         var mixture = MixtureFile.FromRuns(bestDirs, "sweep");
         string selectedBy = string.Create(CultureInfo.InvariantCulture,
-            $"{metric.Label} π-loss {bestRow.PiLoss.Mean:F4} ± {bestRow.PiLoss.HalfWidth:F4} (Student-t 95 %, {bestRow.PiLoss.N} seed{(bestRow.PiLoss.N == 1 ? "" : "s")}), " +
+            $"{selection.Metric.Label} π-loss {bestRow.PiLoss.Mean:F4} ± {bestRow.PiLoss.HalfWidth:F4} (Student-t 95 %, {bestRow.PiLoss.N} seed{(bestRow.PiLoss.N == 1 ? "" : "s")}), " +
             $"lowest of {cmp.Rows.Count} configurations in sweep {manifest.Plan.Config.Name}");
         mixture = mixture with { Origin = (mixture.Origin ?? new MixtureOrigin()) with { SelectedBy = selectedBy } };
-        var design = manifest.Plan.RegMix;
         string observedFile = design is null ? MixtureFileName : BestObservedFileName;
         mixture.Save(Path.Combine(manifest.Directory, observedFile));
 
         string? regMixText = null;
         if (design is not null)
         {
-            var analysis = regMix = RegMixAnalysis.Run(design, cmp);
+            // RegMix fits and selects on the validation split (RegMixAnalysis.Metric); the test split ranks the rows above.
+            var analysis = regMix = RegMixAnalysis.Run(design, dirs);
             if (analysis is not null)
             {
                 var predicted = RegMixMixture(analysis, finished.Select(manifest.RunPath).ToList(), manifest.Plan.Config.Name);
@@ -73,7 +83,7 @@ public static class SweepReport
             regMixText = RegMixMarkdown(design, analysis, mixture);
         }
 
-        AtomicFile.WriteAllText(Path.Combine(manifest.Directory, ReportFile), Markdown(manifest, cmp, finished.Count, written, mixture, observedFile, regMixText, race));
+        AtomicFile.WriteAllText(Path.Combine(manifest.Directory, ReportFile), Markdown(manifest, cmp, finished.Count, written, mixture, observedFile, regMixText, race, best, notFinished));
         return best;
     }
 
@@ -101,12 +111,16 @@ public static class SweepReport
     {
         var runs = MixtureFile.FromRuns(runDirectories, "regmix");
         string selectedBy = string.Create(CultureInfo.InvariantCulture,
-            $"RegMix: {a.Fit.Features.ToString().ToLowerInvariant()} ridge regression (ridge {a.Fit.Ridge:G3}) of {SweepMetric.Current.Label} π-loss on the mixture, " +
+            $"RegMix: {RegressorLabel(a)} of {RegMixAnalysis.Metric.Label} π-loss on the mixture, " +
             $"fitted on {a.Names.Count} proxies of sweep {sweep}; {a.Folds}-fold cross-validated Spearman rank correlation {a.RankCorrelation:F3}; " +
             $"mean of the top {a.Design.Config.TopK} of {a.Design.Config.Candidates} Dirichlet candidates (predicted π-loss {a.PredictedBestLoss:F4})");
         var file = runs.AsSamplingMixture(a.PredictedBest, "regmix", selectedBy);
         return file with { Origin = file.Origin! with { Kind = "regmix", Config = sweep } };
     }
+
+    private static string RegressorLabel(RegMixAnalysis a) => a.Regressor == RegMixRegressor.LightGbm
+        ? "LightGBM regression"
+        : string.Create(CultureInfo.InvariantCulture, $"{a.Ridge.Features.ToString().ToLowerInvariant()} ridge regression (ridge {a.Ridge.Ridge:G3})");
 
     private static string RegMixMarkdown(RegMixDesign design, RegMixAnalysis? a, MixtureFile observed)
     {
@@ -115,9 +129,11 @@ public static class SweepReport
         var sb = new StringBuilder();
         sb.AppendLine("## RegMix");
         sb.AppendLine();
-        sb.AppendLine(string.Create(inv, $"{design.Proxies.Count} proxy mixtures drawn from a Dirichlet with mean the natural shares " +
-                      $"(training sequences per domain) and concentration {c.Concentration:G4} (seed {c.Seed}); each proxy trains in classic mode " +
-                      $"with loss weights 1, i.e. on its mixture as the objective."));
+        sb.AppendLine(string.Create(inv, $"{design.Proxies.Count} proxy mixtures drawn as the RegMix authors draw them: Dirichlet around the natural " +
+                      $"shares (training sequences per domain) flattened by temperature {c.Temperature:G3}, strength log-spaced in [{c.MinStrength:G3}, {c.MaxStrength:G3}], " +
+                      $"at most {c.MaxUsage:G3}× a domain's share, weights below {c.Minimum:G3} dropped (seed {c.Seed}); each proxy trains in classic mode " +
+                      $"with loss weights 1, i.e. on its mixture as the objective. The regressions fit each proxy's final **{RegMixAnalysis.Metric.Label}** " +
+                      $"π-loss: the test split is never used to pick the mixture."));
         sb.AppendLine();
         if (a is null)
         {
@@ -133,17 +149,21 @@ public static class SweepReport
             >= 0.5 => "the fit ranks held-out mixtures roughly; treat the prediction as a hint",
             _ => "the fit does not rank held-out mixtures; do not trust the prediction (more proxies, longer proxies, or linear features)",
         };
-        sb.AppendLine(string.Create(inv, $"Regression: {a.Fit.Features.ToString().ToLowerInvariant()} features, ridge {a.Fit.Ridge:G3}, fitted on " +
-                      $"{a.Names.Count} finished proxies (π-loss averaged over each proxy's seeds). **{a.Folds}-fold cross-validated Spearman rank " +
-                      $"correlation of out-of-fold predictions with the observed π-loss: {a.RankCorrelation:F3}** — {quality}."));
+        var ridgeCv = a.CrossValidation[RegMixRegressor.Ridge].Rho;
+        var lgbCv = a.CrossValidation[RegMixRegressor.LightGbm].Rho;
+        sb.AppendLine(string.Create(inv, $"Regressions fitted on {a.Names.Count} finished proxies ({RegMixAnalysis.Metric.Label} π-loss averaged over each " +
+                      $"proxy's seeds). {a.Folds}-fold cross-validated Spearman rank correlation of out-of-fold predictions with the observed " +
+                      $"π-loss: **LightGBM {lgbCv:F3}**, **ridge ({c.Features.ToString().ToLowerInvariant()}, ridge {c.Ridge:G3}) {ridgeCv:F3}**. " +
+                      $"The mixture is picked by the {RegressorLabel(a)} (`regressor: {(a.Regressor == RegMixRegressor.LightGbm ? "lightgbm" : "ridge")}`): " +
+                      $"{quality}."));
         sb.AppendLine();
         var names = a.CoefficientNames();
         sb.AppendLine("| coefficient | value |");
         sb.AppendLine("|---|---|");
-        for (int i = 0; i < names.Count; i++) sb.AppendLine(string.Create(inv, $"| {names[i]} | {a.Fit.Coefficients[i]:F4} |"));
+        for (int i = 0; i < names.Count; i++) sb.AppendLine(string.Create(inv, $"| {names[i]} | {a.Ridge.Coefficients[i]:F4} |"));
         sb.AppendLine();
         sb.AppendLine(string.Create(inv, $"Predicted best (`{MixtureFileName}`: classic mode, loss weights 1): the mean of the {c.TopK} lowest-predicted of " +
-                      $"{c.Candidates} Dirichlet candidates around the natural shares; predicted π-loss {a.PredictedBestLoss:F4}, " +
+                      $"{c.Candidates} Dirichlet candidates (strength {c.CandidateStrength:G3} around the natural shares); predicted {RegMixAnalysis.Metric.Label} π-loss {a.PredictedBestLoss:F4}, " +
                       $"against {a.Losses.Min():F4} observed for the best proxy (`{BestObservedFileName}`)."));
         sb.AppendLine();
         sb.AppendLine("| domain | natural share | predicted best p | best observed p |");
@@ -151,7 +171,7 @@ public static class SweepReport
         for (int i = 0; i < design.Domains.Count; i++)
             sb.AppendLine(string.Create(inv, $"| {design.Domains[i]} | {design.Prior[i]:F3} | {a.PredictedBest[i]:F3} | {observed.Domains[i].SamplingWeight:F3} |"));
         sb.AppendLine();
-        sb.AppendLine("| proxy | " + string.Join(" | ", design.Domains.Select(d => $"p {d}")) + " | observed π-loss | out-of-fold prediction |");
+        sb.AppendLine("| proxy | " + string.Join(" | ", design.Domains.Select(d => $"p {d}")) + $" | observed {RegMixAnalysis.Metric.Label} π-loss | out-of-fold prediction |");
         sb.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---|", design.Domains.Count + 2)));
         for (int r = 0; r < a.Names.Count; r++)
             sb.AppendLine($"| {a.Names[r]} | " + string.Join(" | ", a.Mixtures[r].Select(x => x.ToString("F3", inv))) +
@@ -198,7 +218,7 @@ public static class SweepReport
     private static void TableRow(StringBuilder sb, IEnumerable<string> cells) => sb.AppendLine("| " + string.Join(" | ", cells) + " |");
 
     private static string Markdown(SweepManifest manifest, RunComparison cmp, int finished, IReadOnlyList<string> plots, MixtureFile mixture,
-                                   string mixtureFile, string? regMix, RacingDecision? race)
+                                   string mixtureFile, string? regMix, RacingDecision? race, string selected, IReadOnlyList<string> notFinished)
     {
         var inv = CultureInfo.InvariantCulture;
         var cfg = manifest.Plan.Config;
@@ -215,6 +235,13 @@ public static class SweepReport
                       $"{(race is null ? "" : "called for so far ")}finished" +
                       (incomplete ? " — **the sweep is incomplete; figures cover the finished runs only**." : "."));
         sb.AppendLine();
+        if (notFinished.Count > 0)
+        {
+            sb.AppendLine("Marked done but not counted as finished (their metrics.jsonl does not end with the final evaluation):");
+            sb.AppendLine();
+            foreach (var n in notFinished) sb.AppendLine($"- {n}");
+            sb.AppendLine();
+        }
         if (race is not null) sb.Append(RacingMarkdown(race, cfg.Racing!, cfg.Seeds));
         sb.AppendLine($"Metric: the final **{metric.Label}** evaluation of each run (metrics.jsonl `{metric.DomainLossKey}`, `{metric.PiLossKey}`): " +
                       "per-domain loss in nats per token and the π-weighted loss. Values are mean ± the Student-t 95% interval over seeds. " +
@@ -260,7 +287,10 @@ public static class SweepReport
         sb.AppendLine();
         sb.AppendLine($"*Guarantee.* {set.GuaranteeFor($"{metric.Label} π-loss")}.");
         sb.AppendLine();
-        sb.AppendLine($"Its weights are in `{mixtureFile}` ({mixture.Mode.ToString().ToLowerInvariant()} mode, policy {mixture.Policy}):");
+        sb.AppendLine(selected == set.Best
+            ? $"Its weights are in `{mixtureFile}` ({mixture.Mode.ToString().ToLowerInvariant()} mode, policy {mixture.Policy}):"
+            : $"`{mixtureFile}` holds the weights of **{selected}**, the lowest on {RegMixAnalysis.Metric.Label} π-loss (a RegMix sweep never picks on test) " +
+              $"({mixture.Mode.ToString().ToLowerInvariant()} mode, policy {mixture.Policy}):");
         sb.AppendLine();
         sb.AppendLine("| domain | importance π | loss weight w | sampling weight p |" + (mixture.Domains.Any(d => d.AveragedSamplingWeight is not null) ? " run-averaged w | run-averaged p |" : ""));
         sb.AppendLine("|---|---|---|---|" + (mixture.Domains.Any(d => d.AveragedSamplingWeight is not null) ? "---|---|" : ""));

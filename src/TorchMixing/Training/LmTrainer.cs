@@ -114,7 +114,7 @@ public sealed class LmTrainer : IDisposable
         if (resume) Resume(configNode);
         else StartFresh(configNode);
 
-        using var metrics = new StreamWriter(MetricsPath, append: true) { AutoFlush = true };
+        using var metrics = new MetricsLog(MetricsPath);
         var timings = new StepTimings();
         var clock = Stopwatch.StartNew();
         long tokensAtStart = _tokens;
@@ -218,7 +218,7 @@ public sealed class LmTrainer : IDisposable
 
             // 9. log.
             if (_step % c.LogEvery == 0 || validation is not null || changed || _step == TotalSteps)
-                metrics.WriteLine(MetricsLine(lr, objective, trainLoss, gradNorm, spread, gradNoise, validation, test, changed, timings).ToJson());
+                AppendMetrics(metrics, MetricsLine(lr, objective, trainLoss, gradNorm, spread, gradNoise, validation, test, changed, timings).ToJson());
 
             // 10. checkpoint.
             if (_step % c.CheckpointEvery == 0 || _step == TotalSteps)
@@ -235,6 +235,44 @@ public sealed class LmTrainer : IDisposable
     }
 
     // ---- pieces of the loop ----
+
+    /// <summary>One metrics line; a full disk (or any refusal) is an environment error naming the file and what to do.</summary>
+    private void AppendMetrics(MetricsLog metrics, string line)
+    {
+        try { metrics.Append(line); }
+        catch (Exception e) when (EnvironmentException.IsFileSystemError(e))
+        {
+            var intact = Checkpoint.List(_runDir);
+            throw new EnvironmentException(EnvironmentException.From(e, MetricsPath, "append to the metrics log").Message.TrimEnd('.') +
+                                           (intact.Count > 0 ? $"; free space or fix the folder, then --resume ({Path.GetFileName(intact[^1])} is the latest checkpoint)."
+                                                             : "; free space or fix the folder, then start the run again."), e);
+        }
+    }
+
+    /// <summary>
+    /// metrics.jsonl open for appending, flushed after every line. After a refused write the writer still holds the
+    /// line, and disposing it would try again and throw a second, bare error over the first one (which names the
+    /// file and says what to do); so once a write has failed, closing does not repeat it.
+    /// </summary>
+    private sealed class MetricsLog(string path) : IDisposable
+    {
+        private readonly StreamWriter _writer = new(path, append: true) { AutoFlush = true };
+        private bool _failed;
+
+        public void Append(string line)
+        {
+            try { _writer.WriteLine(line); }
+            catch { _failed = true; throw; }
+        }
+
+        public void Flush() => _writer.Flush();
+
+        public void Dispose()
+        {
+            try { _writer.Dispose(); }
+            catch (Exception e) when (_failed && EnvironmentException.IsFileSystemError(e)) { }
+        }
+    }
 
     private (Tensor X, Tensor Y) ToTensors(SequenceBatch batch)
     {
@@ -391,6 +429,7 @@ public sealed class LmTrainer : IDisposable
         if (all.Count == 0)
             throw new UserInputException($"{_runDir}: no checkpoint to resume from" +
                                          (File.Exists(MetricsPath) ? "; the run stopped before its first checkpoint, so run without --resume to start it over." : "."));
+        EnsureRunConfigReadable();
         var skipped = new List<(string Dir, string Why)>();
         string? dir = null;
         TrainerState? state = null;
@@ -399,7 +438,23 @@ public sealed class LmTrainer : IDisposable
             string why = Checkpoint.Verify(all[i]) ?? "";
             if (why.Length == 0)
             {
-                try { state = Checkpoint.ReadState(all[i]); dir = all[i]; break; }
+                try
+                {
+                    var candidate = Checkpoint.ReadState(all[i]);
+                    var diff = Checkpoint.Differences(candidate.Config, configNode);
+                    if (diff.Count > 0)
+                        throw new ConfigChangedException($"{all[i]}: the config changed since this checkpoint ({string.Join(", ", diff)}); " +
+                                                         "resume with the original config or start a new run folder.");
+                    if (candidate.Weights.DomainCount != _k || candidate.SequencesSeen.Length != _k)
+                        throw new ConfigChangedException($"{all[i]}: checkpoint has {candidate.Weights.DomainCount} domains but the data has {_k}.");
+                    // A checkpoint of the format without checksums (older versions) has nothing to verify its tensor
+                    // files against: loading them is the check, and one that fails is skipped like a corrupt one.
+                    Checkpoint.LoadTensors(all[i], _model, _optimizer);
+                    state = candidate;
+                    dir = all[i];
+                    break;
+                }
+                catch (ConfigChangedException e) { throw new UserInputException(e.Message, e); }
                 catch (UserInputException e) { why = e.Message; }
             }
             skipped.Add((all[i], why));
@@ -407,13 +462,7 @@ public sealed class LmTrainer : IDisposable
         if (state is null || dir is null)
             throw new UserInputException($"{_runDir}: no intact checkpoint to resume from: " +
                                          string.Join("; ", skipped.Select(s => $"{Path.GetFileName(s.Dir)}: {s.Why}")) + ".");
-        var diff = Checkpoint.Differences(state.Config, configNode);
-        if (diff.Count > 0)
-            throw new UserInputException($"{dir}: the config changed since this checkpoint ({string.Join(", ", diff)}); " +
-                                         "resume with the original config or start a new run folder.");
-        if (state.Weights.DomainCount != _k || state.SequencesSeen.Length != _k)
-            throw new UserInputException($"{dir}: checkpoint has {state.Weights.DomainCount} domains but the data has {_k}.");
-        Checkpoint.LoadTensors(dir, _model, _optimizer);
+        string keptMetrics = MetricsUpTo(state.Step);
         _stream.LoadState(state.Stream);
         _mixer.Restore(state.Weights, state.Policy, state.Stats, state.SequencesSeen);
         _step = state.Step;
@@ -430,34 +479,69 @@ public sealed class LmTrainer : IDisposable
             Info?.Invoke($"skipped {bad}: {why}; set aside as {Path.GetFileName(aside)}.");
         }
         Info?.Invoke($"resumed from step {_step} (checkpoint {dir}).");
-        TruncateMetrics();
+        if (File.Exists(MetricsPath)) AtomicFile.WriteAllText(MetricsPath, keptMetrics);
+    }
+
+    /// <summary>Thrown inside the checkpoint search for what no older checkpoint can fix (the config or data changed).</summary>
+    private sealed class ConfigChangedException(string message) : Exception(message);
+
+    /// <summary>
+    /// The run's config.json is what every report of this folder reads once the run ends (summary.md, compare,
+    /// export). A truncated or unreadable one would be found only then, after the whole resumed run trained: it is
+    /// checked here, before any step, and refused naming the file.
+    /// </summary>
+    private void EnsureRunConfigReadable()
+    {
+        string path = Path.Combine(_runDir, "config.json");
+        string why;
+        if (!File.Exists(path)) why = "is missing";
+        else
+        {
+            try
+            {
+                if (JsonNode.Parse(File.ReadAllText(path)) is JsonObject) return;
+                why = "is not a JSON object";
+            }
+            catch (JsonException e) { why = $"is unreadable, truncated or corrupt ({e.Message.Split('\n')[0]})"; }
+        }
+        throw new UserInputException($"{path}: the run's config {why}; nothing was resumed. Restore it (the checkpoints' state.json " +
+                                     "holds the same config under \"config\"), then --resume again.");
     }
 
     /// <summary>
-    /// Metrics written after the checkpoint belong to the lost part of the run: keep the complete lines up to the
-    /// checkpoint's step so the log reads as one uninterrupted run. A line cut short (the process died, or the disk
-    /// filled, mid-append) ends the kept part: it and anything after it are dropped, never a reason to refuse.
+    /// Metrics written after the checkpoint belong to the lost part of the run: the complete lines up to the
+    /// checkpoint's step are kept so the log reads as one uninterrupted run. A line cut short (the process died, or
+    /// the disk filled, mid-append) is always the last one and is dropped, never a reason to refuse. A line that is
+    /// unreadable although good lines of the kept part follow it is not a torn append but damage: dropping it would
+    /// silently drop every good line after it, so the resume is refused naming the file and the line.
     /// </summary>
-    private void TruncateMetrics()
+    private string MetricsUpTo(long step)
     {
-        if (!File.Exists(MetricsPath)) return;
+        if (!File.Exists(MetricsPath)) return "";
         var kept = new System.Text.StringBuilder();
         string text = File.ReadAllText(MetricsPath);
-        int start = 0;
-        while (start < text.Length)
+        var lines = text.Split('\n');
+        int complete = text.EndsWith('\n') ? lines.Length : lines.Length - 1;   // no newline: the last line is torn
+        int? unreadable = null;
+        for (int i = 0; i < complete; i++)
         {
-            int end = text.IndexOf('\n', start);
-            if (end < 0) break;                          // no newline: the last line is torn
-            string line = text[start..end];
-            start = end + 1;
+            string line = lines[i];
             if (line.Length == 0) continue;
-            long? step;
-            try { step = JsonNode.Parse(line)?["step"]?.GetValue<long>(); }
-            catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException) { break; }
-            if (step is null || step > _step) break;
+            long? lineStep;
+            try { lineStep = JsonNode.Parse(line)?["step"]?.GetValue<long>(); }
+            catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException) { lineStep = null; }
+            if (lineStep is null)
+            {
+                unreadable ??= i + 1;
+                continue;
+            }
+            if (lineStep > step) break;
+            if (unreadable is { } bad)
+                throw new UserInputException($"{MetricsPath}: line {bad} is unreadable, and the readable lines after it (up to step {lineStep}) would be " +
+                                             $"lost; nothing was resumed. Repair or delete line {bad}, then --resume again.");
             kept.Append(line).Append('\n');
         }
-        AtomicFile.WriteAllText(MetricsPath, kept.ToString());
+        return kept.ToString();
     }
 
     private TrainerState CaptureState(JsonObject configNode) => new()

@@ -65,17 +65,32 @@ public sealed record StepMetrics
     public static StepMetrics Parse(string line) =>
         JsonSerializer.Deserialize<StepMetrics>(line, Options) ?? throw new JsonException("a metrics line is null.");
 
-    /// <summary>Every non-empty line of a metrics.jsonl file.</summary>
     /// <summary>
     /// Every line of a metrics.jsonl. A last line without its newline is a line still being written (a live run) or
-    /// torn by a kill: it is skipped, as resume truncates it; any other unreadable line is an error.
+    /// torn by a kill: it is skipped, as resume truncates it; any other unreadable line is an error naming the file
+    /// and its line number (reports must not average what they cannot read).
     /// </summary>
     public static List<StepMetrics> ReadAll(string path)
     {
         string text = File.ReadAllText(path);
         var lines = text.Split('\n');
         int complete = text.EndsWith('\n') ? lines.Length : lines.Length - 1;   // the last piece has no newline yet
-        return lines.Take(complete).Where(l => l.Length > 0).Select(Parse).ToList();
+        var read = new List<StepMetrics>();
+        for (int i = 0; i < complete; i++)
+        {
+            if (lines[i].Length == 0) continue;
+            try { read.Add(Parse(lines[i])); }
+            catch (JsonException e)
+            {
+                // JsonException's own text counts lines of the one line it was given ("LineNumber: 0"): say the file's.
+                throw new UserInputException($"{path}: line {i + 1} is not a metrics line (invalid JSON at byte {e.BytePositionInLine ?? 0} of the line).", e);
+            }
+            catch (Exception e) when (e is InvalidOperationException or FormatException)
+            {
+                throw new UserInputException($"{path}: line {i + 1} is not a metrics line ({e.Message.Split('\n')[0]}).", e);
+            }
+        }
+        return read;
     }
 
     /// <summary>NaN and ±∞ are not JSON numbers: written as null, and null reads back as NaN.</summary>

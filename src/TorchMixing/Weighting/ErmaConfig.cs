@@ -27,6 +27,28 @@ public sealed record ErmaConfig
     /// <summary>Lower bound on each w_i (after normalisation), so no domain is silenced for good by noisy estimates.</summary>
     public double MinWeight { get; init; } = 0.02;
 
+    /// <summary>
+    /// Where the variance term settles (its fixed point at G = 0). null: the paper's term γ₂·π_i·w_i·Var_i, fixed point
+    /// w_i ∝ 1/(π_i·Var_i). <see cref="GlsRule.PerSampleGls"/>: γ₂·π_i·(n̄/n_i)·w_i·Var_i — the derivative of the
+    /// Bernstein term √(Σ (π_i w_i)² Var_i / n_i) itself — fixed point w_i ∝ n_i/(π_i·Var_i), FGLS's per-sample rule.
+    /// <see cref="GlsRule.PerDomain"/>: γ₂·w_i·Var_i/K, fixed point w_i ∝ 1/Var_i, FGLS's per-domain rule. All three
+    /// coincide for uniform π and equal sizes; null equals per_domain for uniform π (the language-model runs).
+    /// </summary>
+    public GlsRule? Rule { get; init; }
+
+    /// <summary>The factor c_i of the variance term γ₂·c_i·w_i·Var_i under <see cref="Rule"/>.</summary>
+    public double[] VarianceFactors(long[] sizes, double[] pi)
+    {
+        double mean = sizes.Average(n => (double)n);
+        return Rule switch
+        {
+            null => (double[])pi.Clone(),
+            GlsRule.PerSampleGls => pi.Select((p, i) => p * mean / sizes[i]).ToArray(),
+            GlsRule.PerDomain => pi.Select(_ => 1.0 / pi.Length).ToArray(),
+            _ => throw new ArgumentOutOfRangeException(nameof(Rule)),
+        };
+    }
+
     public double GAt(long step) => GScale * G switch
     {
         ErmaSchedule.Constant => 1.0,

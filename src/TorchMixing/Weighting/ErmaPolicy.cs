@@ -6,7 +6,8 @@ namespace TorchMixing.Weighting;
 /// <para>
 /// The γ₂ term is the derivative of the Bernstein-type gap term √(Σ (π_i w_i)² Var_i / n_i) (up to constants), so
 /// domains with a widely spread per-example loss — label noise — lose weight; at G = 0 the fixed point is
-/// w_i ∝ 1/(π_i Var_i), the general-loss analogue of GLS. The γ₁ term follows the weighted loss itself and is
+/// w_i ∝ 1/(π_i Var_i), the general-loss analogue of GLS. <see cref="ErmaConfig.Rule"/> moves that fixed point onto
+/// FGLS's per-sample (n_i/(π_i Var_i)) or per-domain (1/Var_i) rule, so the two methods aim at the same weights. The γ₁ term follows the weighted loss itself and is
 /// scaled by G(t), which the paper leaves undefined: see <see cref="ErmaSchedule"/>.
 /// </para>
 /// <para>Needs <see cref="PolicyNeeds.HeldOutLoss"/> and <see cref="PolicyNeeds.LossVariance"/> (per-domain mean and
@@ -38,11 +39,12 @@ public sealed class ErmaPolicy : WeightPolicy
         double g = Config.GAt(step);
         var pi = Importance;
         var w = current.LossWeights;
+        var c = Config.VarianceFactors(Sizes, pi);
         // In log space, then shift by the max before exponentiating: the normalisation makes the shift free.
         var logW = new double[w.Length];
         for (int i = 0; i < w.Length; i++)
             logW[i] = pi[i] > 0 && w[i] > 0
-                ? Math.Log(w[i]) + Config.Gamma1 * pi[i] * g * loss[i] - Config.Gamma2 * pi[i] * w[i] * variance[i]
+                ? Math.Log(w[i]) + Config.Gamma1 * pi[i] * g * loss[i] - Config.Gamma2 * c[i] * w[i] * variance[i]
                 : double.NegativeInfinity;
         double max = logW.Max();
         var next = PolicyMath.NormalizeLossWeights(logW.Select(l => double.IsNegativeInfinity(l) ? 0 : Math.Exp(l - max)).ToArray(), pi);

@@ -21,6 +21,12 @@ public sealed record FglsConfig
     /// <summary>Where σ̂_i² comes from (the paper's held-out loss, or a bias-free estimator).</summary>
     public FglsEstimator Estimator { get; init; } = FglsEstimator.HeldOut;
 
+    /// <summary>
+    /// Per-sample GLS, w_i ∝ n_i/(π_i σ̂_i²) (the default, this tool's rule from the start), or per-domain
+    /// w_i ∝ 1/σ̂_i²; identical when π ∝ n (see <see cref="GlsRule"/>).
+    /// </summary>
+    public GlsRule Rule { get; init; } = GlsRule.PerSampleGls;
+
     /// <summary>Floor ε_σ on σ̂² so a noiseless domain cannot get infinite weight.</summary>
     public double VarianceFloor { get; init; } = 1e-6;
 

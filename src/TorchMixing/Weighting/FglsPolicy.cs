@@ -6,7 +6,9 @@ namespace TorchMixing.Weighting;
 /// <para>
 /// Why these weights: by Aitken's theorem the best linear unbiased estimator weights each example by 1/σ_i². In the
 /// objective Σ π_i w_i L̂_i (L̂_i a mean over n_i examples) an example of domain i carries π_i·w_i/n_i, so the GLS
-/// choice is w_i ∝ n_i / (π_i σ_i²) — which is the paper's w_i ∝ 1/σ_i² when π ∝ n (the paper §3.1).
+/// choice is w_i ∝ n_i / (π_i σ_i²) — which is the paper's w_i ∝ 1/σ_i² when π ∝ n (the paper §3.1). When π is not
+/// proportional to n (the language-model runs: uniform π over domains of different sizes) the two differ, so both are
+/// offered (<see cref="FglsConfig.Rule"/>): per-sample GLS (the default) and per-domain 1/σ̂_i².
 /// </para>
 /// <para>
 /// Needs <see cref="PolicyNeeds.HeldOutLoss"/>: <see cref="DomainStatistics.LossMean"/> must be the mean per-example
@@ -42,13 +44,13 @@ public sealed class FglsPolicy : WeightPolicy
     protected override MixtureWeights InitialCore() =>
         new(Importance, Enumerable.Repeat(1.0, Sizes.Length).ToArray(), PolicyMath.BaseShares(_sampling, Sizes, Importance));
 
-    /// <summary>The GLS loss weights for noise variances σ² (normalised so Σ π_i w_i = 1).</summary>
-    public static double[] GlsWeights(long[] sizes, double[] importance, double[] noiseVariance)
+    /// <summary>The GLS loss weights for noise variances σ² (normalised so Σ π_i w_i = 1) under <paramref name="rule"/>.</summary>
+    public static double[] GlsWeights(long[] sizes, double[] importance, double[] noiseVariance, GlsRule rule = GlsRule.PerSampleGls)
     {
         var pi = DomainVector.Normalize(importance, "importance");
         var w = new double[sizes.Length];
         for (int i = 0; i < w.Length; i++)
-            w[i] = pi[i] > 0 ? sizes[i] / (pi[i] * noiseVariance[i]) : 0;
+            w[i] = pi[i] <= 0 ? 0 : rule == GlsRule.PerSampleGls ? sizes[i] / (pi[i] * noiseVariance[i]) : 1 / noiseVariance[i];
         return PolicyMath.NormalizeLossWeights(w, pi);
     }
 
@@ -58,6 +60,8 @@ public sealed class FglsPolicy : WeightPolicy
         FglsEstimator.Irreducible => "irreducible",
         _ => "held-out",
     };
+
+    private string RuleLabel => Config.Rule == GlsRule.PerSampleGls ? "per-sample GLS" : "per-domain 1/σ̂²";
 
     /// <summary>σ̂_i² per the configured estimator; null while the irreducible fit has too few points.</summary>
     private double[]? NoiseEstimate(long step, DomainStatistics stats)
@@ -110,10 +114,10 @@ public sealed class FglsPolicy : WeightPolicy
         if (estimate is null) return (current, "");
         var sigma2 = estimate.Select(l => double.IsFinite(l) ? Math.Max(Config.VarianceFloor, l) : double.NaN).ToArray();
         if (sigma2.Any(double.IsNaN)) return (current, ""); // a domain without an estimate this time: keep w
-        var target = GlsWeights(Sizes, Importance, sigma2);
+        var target = GlsWeights(Sizes, Importance, sigma2, Config.Rule);
         double beta = Config.Smoothing;
         var mixed = current.LossWeights.Select((w, i) => (1 - beta) * w + beta * target[i]).ToArray();
         var next = PolicyMath.NormalizeLossWeights(mixed, Importance);
-        return (current.WithLossWeights(next), $"{EstimatorLabel} σ̂² = {PolicyMath.Format(sigma2)} → GLS target {PolicyMath.Format(target)}, β = {beta}");
+        return (current.WithLossWeights(next), $"{EstimatorLabel} σ̂² = {PolicyMath.Format(sigma2)} → {RuleLabel} target {PolicyMath.Format(target)}, β = {beta}");
     }
 }

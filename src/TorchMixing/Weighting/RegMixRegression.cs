@@ -5,13 +5,13 @@ namespace TorchMixing.Weighting;
 /// <summary>
 /// RegMix (Liu et al. 2024, "RegMix: Data Mixture as Regression for Language Model Pre-training"): many small proxy
 /// runs on random mixtures, a regression from mixture to the target loss, and the mixture the regression predicts
-/// best. The regression here is ridge least squares on the mixture weights (optionally with their pairwise products),
-/// one of the paper's two regressors (the other is LightGBM); its quality is reported honestly as the Spearman rank
+/// best. This class is the ridge regression: least squares on the mixture weights (optionally with their pairwise
+/// products), the paper's linear variant (its default is LightGBM, <see cref="LightGbmRegression"/>); its quality is reported honestly as the Spearman rank
 /// correlation of out-of-fold predictions (k-fold cross-validation), because a regression that cannot rank held-out
 /// mixtures cannot pick the best one. The predicted best follows the paper: score many Dirichlet candidates around the
 /// prior and average the top ones, which keeps the answer inside the region the proxies explored.
 /// </summary>
-public sealed class RegMixRegression
+public sealed class RegMixRegression : IMixtureRegression
 {
     private readonly double[] _coef;
 
@@ -63,12 +63,19 @@ public sealed class RegMixRegression
         return new RegMixRegression(features, k, coef, ridge);
     }
 
+    public double[] PredictMany(IReadOnlyList<double[]> mixtures) => mixtures.Select(m => Predict(m)).ToArray();
+
     /// <summary>
     /// Out-of-fold predictions by k-fold cross-validation (folds in the given order, every run predicted by a model
     /// that did not see it) and their Spearman rank correlation with the observed losses.
     /// </summary>
     public static (double[] Predicted, double RankCorrelation) CrossValidate(IReadOnlyList<double[]> mixtures, IReadOnlyList<double> loss,
         int folds = 5, RegMixFeatures features = RegMixFeatures.Linear, double ridge = 1e-4)
+        => CrossValidate(mixtures, loss, folds, (m, l) => Fit(m, l, features, ridge));
+
+    /// <summary>The same for any regressor, given how to fit it.</summary>
+    public static (double[] Predicted, double RankCorrelation) CrossValidate(IReadOnlyList<double[]> mixtures, IReadOnlyList<double> loss,
+        int folds, Func<IReadOnlyList<double[]>, IReadOnlyList<double>, IMixtureRegression> fit)
     {
         int n = mixtures.Count;
         folds = Math.Clamp(folds, 2, n);
@@ -76,40 +83,66 @@ public sealed class RegMixRegression
         for (int f = 0; f < folds; f++)
         {
             var trainIdx = Enumerable.Range(0, n).Where(i => i % folds != f).ToList();
-            var model = Fit(trainIdx.Select(i => mixtures[i]).ToList(), trainIdx.Select(i => loss[i]).ToList(), features, ridge);
-            for (int i = f; i < n; i += folds) pred[i] = model.Predict(mixtures[i]);
+            var testIdx = Enumerable.Range(0, n).Where(i => i % folds == f).ToList();
+            var model = fit(trainIdx.Select(i => mixtures[i]).ToList(), trainIdx.Select(i => loss[i]).ToList());
+            var p = model.PredictMany(testIdx.Select(i => mixtures[i]).ToList());
+            for (int j = 0; j < testIdx.Count; j++) pred[testIdx[j]] = p[j];
         }
         return (pred, Spearman(pred, loss));
     }
 
     /// <summary>
-    /// The paper's choice of mixture: <paramref name="candidates"/> Dirichlet draws around <paramref name="prior"/>
-    /// (concentration·prior), the <paramref name="topK"/> with the lowest predicted loss, averaged.
+    /// The authors' choice of mixture (regression.ipynb): <paramref name="candidates"/> Dirichlet draws with
+    /// α = <paramref name="strength"/>·<paramref name="prior"/> (they use strength 1 and the raw token shares), the
+    /// <paramref name="topK"/> with the lowest predicted loss (they take 128), averaged.
     /// </summary>
-    public double[] PredictBest(IReadOnlyList<double> prior, double concentration, int candidates, int topK, ulong seed)
+    public static double[] SearchBest(IMixtureRegression model, IReadOnlyList<double> prior, double strength, int candidates, int topK, ulong seed)
     {
         var rng = new Rng(seed);
-        var alpha = prior.Select(p => Math.Max(p * concentration, 1e-3)).ToArray();
-        var scored = new List<(double Loss, double[] Mix)>(candidates);
-        for (int c = 0; c < candidates; c++)
-        {
-            var m = Dirichlet.Sample(rng, alpha);
-            scored.Add((Predict(m), m));
-        }
-        var top = scored.OrderBy(s => s.Loss).Take(Math.Max(1, topK)).ToList();
-        var avg = new double[DomainCount];
-        foreach (var (_, m) in top)
-            for (int i = 0; i < avg.Length; i++) avg[i] += m[i] / top.Count;
+        var alpha = DomainVector.Normalize(prior).Select(p => Math.Max(p * strength, 1e-3)).ToArray();
+        var draws = new double[candidates][];
+        for (int c = 0; c < candidates; c++) draws[c] = Dirichlet.Sample(rng, alpha);
+        var predicted = model.PredictMany(draws);
+        var top = Enumerable.Range(0, candidates).OrderBy(c => predicted[c]).ThenBy(c => c).Take(Math.Max(1, topK)).ToList();
+        var avg = new double[alpha.Length];
+        foreach (int c in top)
+            for (int i = 0; i < avg.Length; i++) avg[i] += draws[c][i] / top.Count;
         return avg;
     }
 
-    /// <summary>Proxy mixtures for a RegMix sweep: Dirichlet draws with mean <paramref name="prior"/>.</summary>
-    public static IReadOnlyList<double[]> Design(IReadOnlyList<double> prior, double concentration, int count, ulong seed)
+    /// <summary>
+    /// Proxy mixtures for a RegMix sweep as the authors draw them (<see cref="RegMixDesignOptions"/>): the prior
+    /// flattened by the temperature, a strength chosen uniformly from the log-spaced grid, a Dirichlet draw, rejection
+    /// when a weight exceeds its token-usage bound (computed from the unflattened shares), the minimum applied, and a
+    /// draw within 1e-5 (L1) of one already kept rejected as a duplicate.
+    /// </summary>
+    public static IReadOnlyList<double[]> Design(IReadOnlyList<double> naturalShares, RegMixDesignOptions options, int count, ulong seed)
     {
-        DomainVector.Validate(prior, prior.Count, "regmix prior");
+        DomainVector.Validate(naturalShares, naturalShares.Count, "regmix prior");
+        var shares = DomainVector.Normalize(naturalShares);
+        var bound = shares.Select(s => Math.Min(s * options.MaxUsage, 1.0)).ToArray();
+        var prior = PolicyMath.NormalizeShares(shares.Select(s => Math.Pow(s, options.Temperature)).ToArray());
+        var strengths = options.Strengths();
         var rng = new Rng(seed);
-        var alpha = DomainVector.Normalize(prior).Select(p => Math.Max(p * concentration, 1e-3)).ToArray();
-        return Enumerable.Range(0, count).Select(_ => Dirichlet.Sample(rng, alpha)).ToList();
+        var draws = new List<double[]>(count);
+        long attempts = 0, limit = 1000L * count;
+        while (draws.Count < count)
+        {
+            if (++attempts > limit)
+                throw new UserInputException($"regmix: only {draws.Count} of {count} distinct proxy draws passed the token-usage bounds in {limit} attempts; raise max_usage (or min_strength, or lower count).");
+            double strength = strengths[(int)(rng.NextDouble() * strengths.Length) % strengths.Length];
+            var m = Dirichlet.Sample(rng, prior.Select(p => Math.Max(p * strength, 1e-3)).ToArray());
+            if (m.Where((w, i) => w > bound[i]).Any()) continue;
+            if (options.Minimum > 0)
+            {
+                m = PolicyMath.NormalizeShares(m.Select(w => w < options.Minimum ? 0 : w).ToArray());
+                m = PolicyMath.NormalizeShares(m.Select(w => Math.Round(w / options.Minimum) * options.Minimum).ToArray());
+            }
+            // The authors' sort_and_deduplicate: a draw within 1e-5 (L1) of one already kept would train the same proxy twice.
+            if (draws.Any(d => d.Select((w, i) => Math.Abs(w - m[i])).Sum() <= 1e-5)) continue;
+            draws.Add(m);
+        }
+        return draws;
     }
 
     /// <summary>Spearman's ρ: Pearson correlation of the ranks (ties get their average rank).</summary>

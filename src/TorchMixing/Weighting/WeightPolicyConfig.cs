@@ -26,7 +26,7 @@ public sealed record WeightPolicyConfig
     /// <summary>Sampling used by the loss-only policies (fgls, erma).</summary>
     public BaseSampling BaseSampling { get; init; } = BaseSampling.Uniform;
 
-    /// <summary>excess-loss and EXP3: update every this many steps (null: 10 for excess-loss, 1 for EXP3; DoReMi updates every step).</summary>
+    /// <summary>excess-loss, EXP3, Hedge and odm-released: update every this many steps (null: 10 for excess-loss, 1 for the others; DoReMi updates every step).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? UpdateEvery { get; init; }
 
@@ -34,9 +34,13 @@ public sealed record WeightPolicyConfig
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? StepSize { get; init; }
 
-    /// <summary>DoReMi and excess-loss: the uniform mixing c (null: 1e-3); EXP3: the reward EMA factor γ (null: 0.9).</summary>
+    /// <summary>DoReMi and excess-loss: the uniform mixing c (null: 1e-3); EXP3, Hedge, odm-released: the reward EMA factor γ (null: 0.9).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? Smoothing { get; init; }
+
+    /// <summary>odm-released: steps on the original weights before the first update (null: 0, the authors' default).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? WarmupSteps { get; init; }
 
     /// <summary>excess-loss: "loss" (α sets the loss weights, the default) or "sampling" (α is the sampling mixture).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

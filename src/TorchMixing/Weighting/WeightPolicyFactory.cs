@@ -7,7 +7,7 @@ namespace TorchMixing.Weighting;
 public static class WeightPolicyFactory
 {
     public static readonly IReadOnlyList<string> Names =
-        ["uniform", "proportional", "temperature", "manual", "fgls", "erma", "va", "fgls+va", "erma+va", "fgls-ols", "fgls-irreducible", "fgls-ols+va", "doremi", "excess-loss", "exp3", "hedge", "ado", "schedule", "oracle"];
+        ["uniform", "proportional", "temperature", "manual", "fgls", "erma", "va", "fgls+va", "erma+va", "fgls-ols", "fgls-irreducible", "fgls-ols+va", "doremi", "excess-loss", "exp3", "odm-released", "hedge", "ado", "schedule", "oracle"];
 
     /// <param name="config">The policy section of an experiment config.</param>
     /// <param name="source">Prefix for error messages (file and section, e.g. "experiments/linreg.json: policy").</param>
@@ -49,6 +49,8 @@ public static class WeightPolicyFactory
                     config.UpdateEvery ?? 10, config.StepSize ?? 1.0, config.Smoothing ?? 1e-3, config.ApplyTo ?? "loss"),
                 "exp3" or "online" => new OnlineMixingPolicy(config.UpdateEvery ?? 1, config.Smoothing ?? 0.9),
                 "hedge" => new HedgePolicy(config.UpdateEvery ?? 1, config.Smoothing ?? 0.9),
+                // ODM's update as its authors released it for mixed batches (SmoothedMeanWeightUpdater), docs/baselines.md.
+                "odm-released" => new OdmReleasedPolicy(config.UpdateEvery ?? 1, config.Smoothing ?? 0.9, config.WarmupSteps ?? 0),
                 "ado" => new AdoPolicy(config.Ado),
                 "schedule" => new SchedulePolicy(
                     config.Schedule ?? throw new UserInputException("policy: schedule needs a schedule section with its points."),
@@ -75,13 +77,14 @@ public static class WeightPolicyFactory
     private static void RefuseUnusedFields(WeightPolicyConfig c, string name)
     {
         var set = new List<string>();
-        bool doremi = name == "doremi", excess = name == "excess-loss", exp3 = name is "exp3" or "online" or "hedge";
+        bool doremi = name == "doremi", excess = name == "excess-loss", exp3 = name is "exp3" or "online" or "hedge" or "odm-released";
         if (c.UpdateEvery is not null && !excess && !exp3) set.Add("update_every");
         if (c.Smoothing is not null && !doremi && !excess && !exp3) set.Add("smoothing");
         if (c.StepSize is not null && !doremi && !excess) set.Add("step_size");
         if (c.ApplyTo is not null && !excess) set.Add("apply_to");
         if (c.ReferenceLoss is not null && !excess) set.Add("reference_loss");
         if (c.ReferenceRun is not null && !doremi && !excess) set.Add("reference_run");
+        if (c.WarmupSteps is not null && name != "odm-released") set.Add("warmup_steps");
         if (c.Schedule is not null && name != "schedule") set.Add("schedule");
         if (set.Count > 0)
             throw new UserInputException($"policy: unknown field(s) {string.Join(", ", set)} for policy \"{name}\".");

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using TorchMixing.Cli;
 using TorchMixing.Cli.Commands;
+using TorchMixing.Data;
 using TorchMixing.Tests.Data;
 using TorchMixing.Weighting;
 
@@ -21,6 +22,9 @@ public sealed class ExportCommandTests : IDisposable
         return (code, err.ToString());
     }
 
+    /// <summary>The fixture run's token budget: six steps of 4 × 16 tokens.</summary>
+    private const int TokenBudget = 384;
+
     /// <summary>A catalog of two small domains (code capped at 2 epochs) and a run folder trained on it.</summary>
     private string RunFolder(string? catalog = "default")
     {
@@ -38,7 +42,8 @@ public sealed class ExportCommandTests : IDisposable
         File.WriteAllText(Path.Combine(run, "config.json"), new JsonObject
         {
             ["name"] = "cfg", ["seed"] = 0, ["model"] = new JsonObject { ["sequence_length"] = 16 }, ["data"] = data,
-            ["train"] = new JsonObject { ["token_budget"] = 2000 },
+            // Six steps of 4 × 16 tokens: the run is finished at its last line, the final evaluation (export refuses unfinished runs).
+            ["train"] = new JsonObject { ["token_budget"] = TokenBudget, ["batch_size"] = 4 },
             ["weights"] = new JsonObject { ["mode"] = "decoupled", ["policy"] = new JsonObject { ["policy"] = "va" } },
         }.ToJsonString());
         File.WriteAllText(Path.Combine(run, "domains.json"), "[\"prose\",\"code\"]");
@@ -46,6 +51,7 @@ public sealed class ExportCommandTests : IDisposable
         {
             ["step"] = s, ["tokens"] = s * 64, ["importance"] = new JsonArray(0.5, 0.5), ["loss_weights"] = new JsonArray(1.0, 1.0),
             ["sampling_weights"] = s < 3 ? new JsonArray(0.5, 0.5) : new JsonArray(0.7, 0.3), ["weights_changed"] = s == 3,
+            ["val_loss"] = s == 6 ? new JsonArray(2.0, 1.5) : null,
         }.ToJsonString()));
         return run;
     }
@@ -56,13 +62,49 @@ public sealed class ExportCommandTests : IDisposable
         string run = RunFolder(), output = _fx.Path("out"), tokens = _fx.Path("tokens");
         var (code, err) = Run(run, "--format", "all", "--out", output, "--with-tokens", tokens);
         Assert.True(code == 0, err);
-        foreach (var f in new[] { "megatron/data-path.args", "megatron/per-split-data-args.json", "nemo/domain_mixture.yaml", "olmo/source_mixture.py",
-                                  "hf/interleave.py", "mosaic/streams.py", "torchtune/interleaved.yaml", "mixture.json" })
+        foreach (var f in new[] { "megatron/data-path.args", "megatron/per-split-data-args.json", "nemo/megatron_pretraining.yaml", "olmo/source_mixture.py",
+                                  "hf/interleave.py", "mosaic/streams.py", "torchtune/dataset.yaml", "mixture.json" })
             Assert.True(File.Exists(Path.Combine(output, f)), f);
         var line = File.ReadAllText(Path.Combine(output, "megatron", "data-path.args")).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-        var prefixes = line.Skip(1).Where((_, i) => i % 2 == 1).ToList();
+        var prefixes = line.Skip(1).TakeWhile(t => !t.StartsWith("--")).Where((_, i) => i % 2 == 1).ToList();
         Assert.Equal(2, prefixes.Count);
         Assert.All(prefixes, p => { Assert.True(File.Exists(p + ".bin"), p); Assert.True(File.Exists(p + ".idx"), p); Assert.StartsWith(Path.GetFullPath(tokens), p); });
+
+        // Megatron core_v0.19.0 (python/megatron_reader.py over the real .idx files) keeps every document in training.
+        var megatron = PythonTool.Run("megatron_reader.py", _fx.Root, Path.Combine(output, "megatron", "data-path.args"));
+        Assert.True(megatron["ok"]!.GetValue<bool>(), megatron["error"]?.ToString());
+        Assert.All(megatron["train_fraction"]!.AsObject(), kv => Assert.Equal(1.0, kv.Value!.GetValue<double>()));
+
+        // Mosaic streaming v0.13.0 (python/mds_reader.py): the streams name real MDS folders, and apply_weights over the
+        // samples in them draws the objective shares (π = w = equal here: 1/2 each) for the whole budget in sequences.
+        var mosaic = PythonTool.Run("mds_reader.py", _fx.Root, "--streams", Path.Combine(output, "mosaic", "streams.json"));
+        var weights = mosaic["weights"]!;
+        int sequences = (TokenBudget + 15) / 16;
+        Assert.Equal(sequences, weights["epoch_size"]!.GetValue<int>());
+        Assert.All(weights["proportion"]!.AsArray(), x => Assert.True(Math.Abs(x!.GetValue<double>() - 0.5) <= 1.0 / sequences, $"{x}"));
+
+        // OLMo-core v2.5.0: each token file has its .csv.gz document index, agreeing with its end-of-text positions.
+        var olmoPaths = Directory.GetFiles(Path.Combine(tokens, "olmo"), "*.npy");
+        Assert.Equal(4, olmoPaths.Length);
+        var olmo = PythonTool.Run("read_token_shards.py", _fx.Root, olmoPaths.Select(p => $"olmo:{p}:uint16:50256").ToArray());
+        Assert.All(olmoPaths, p => Assert.NotEmpty(olmo["olmo"]![p]!["documents"]!.AsArray()));
+
+        // HF (datasets 5.0.1): keep() passes exactly the rows training tokenized — the catalog rows and tricky texts
+        // (null, .NET whitespace, characters Python alone calls whitespace, non-BMP), judged here by the library's rule.
+        var split = new DocumentSplit(0.1, 0.1);
+        var probe = new List<string?> { null, "", "  ", "\u001c", "\u001f", "\u00a0\u2028", "😀 emoji", "naïve ✓" };
+        probe.AddRange(Enumerable.Range(0, 30).Select(i => (string?)$"𝔘nicode {i} 😀")); // surrogate pairs: the hash runs over UTF-16 units
+        probe.AddRange(Enumerable.Range(0, 0x3001).Where(c => char.IsWhiteSpace((char)c)).Select(c => (string?)((char)c).ToString()));
+        probe.AddRange(Enumerable.Range(0, 200).Select(i => (string?)$"Sentence {i} of prose, with {i * 13 % 50} words."));
+        string texts = _fx.Path("texts.json");
+        File.WriteAllText(texts, System.Text.Json.JsonSerializer.Serialize(probe));
+        var hf = PythonTool.Run("hf_reader.py", _fx.Root, Path.Combine(output, "hf", "interleave.py"), texts);
+        var kept = hf["keep"]!.AsArray().Select(x => x!.GetValue<bool>()).ToList();
+        for (int i = 0; i < probe.Count; i++)
+            Assert.True((!string.IsNullOrWhiteSpace(probe[i]) && split.Of(probe[i]!) == DataSplit.Train) == kept[i], $"keep({System.Text.Json.JsonSerializer.Serialize(probe[i])}) = {kept[i]}");
+        var hfJson = JsonNode.Parse(File.ReadAllText(Path.Combine(output, "hf", "interleave.json")))!;
+        Assert.Equal(kept.Skip(probe.Count - 200).Count(k => k), hfJson["datasets"]![0]!["training_documents"]!.GetValue<long>());
+        Assert.Equal("all_exhausted", hfJson["stopping_strategy"]!.GetValue<string>());
 
         // The saved mixture carries the catalog's limits and the caches' token counts, and loads back.
         var saved = MixtureFile.Load(Path.Combine(output, "mixture.json"));

@@ -36,7 +36,7 @@ public sealed class ExportSemanticsTests : IDisposable
     private static double[] Doubles(JsonNode? n) => n!.AsArray().Select(x => x!.GetValue<double>()).ToArray();
 
     private static IEnumerable<JsonObject> Calls(JsonNode parsed, string func) =>
-        parsed["calls"]!.AsArray().Select(c => c!.AsObject()).Where(c => c["func"]!.GetValue<string>() == func);
+        parsed["calls"]!.AsArray().Select(c => c!.AsObject()).Where(c => c["func"]?.GetValue<string>() == func);
 
     [Theory]
     [InlineData(GradientMode.Decoupled)]
@@ -51,7 +51,8 @@ public sealed class ExportSemanticsTests : IDisposable
         string meg = Write(m, ExportFormat.Megatron);
         var line = File.ReadAllText(Path.Combine(meg, "data-path.args")).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("--data-path", line[0]);
-        var (prefixes, weights) = MegatronBlend(line.Skip(1));
+        var (prefixes, weights) = MegatronBlend(line.Skip(1).TakeWhile(t => !t.StartsWith("--")));
+        Assert.Equal(["--split", "100,0,0"], line[^2..]);
         Assert.Equal(["megatron/code.train", "megatron/prose.train", "megatron/web.train"], prefixes);
         AssertProportional(objective, weights, "megatron --data-path");
         var (_, fileWeights) = MegatronBlend(File.ReadAllText(Path.Combine(meg, "data-args.txt")).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
@@ -85,50 +86,90 @@ public sealed class ExportSemanticsTests : IDisposable
         Assert.Equal("all_exhausted", names["STOPPING_STRATEGY"]!.GetValue<string>());
         Assert.Single(Calls(parsed[Path.Combine(hf, "interleave.py")]!, "interleave_datasets"));
 
-        // Mosaic: repeat × available sequences = planned sequences, in proportion to the objective (up to rounding).
+        // Mosaic (streaming v0.13.0 Stream.apply_weights): an absolute integer choose per stream is taken as is; the
+        // chosen sequences are in proportion to the objective (up to rounding) and sum to the budget in sequences.
         string mosaic = Write(m, ExportFormat.Mosaic);
         parsed = PythonTool.Run("parse_exports.py", _dir, Path.Combine(mosaic, "streams.py"), Path.Combine(mosaic, "streams.json"));
         var streams = Calls(parsed[Path.Combine(mosaic, "streams.py")]!, "Stream").ToList();
         Assert.Equal(3, streams.Count);
-        var planned = streams.Select((s, i) => s["kwargs"]!["repeat"]!.GetValue<double>() * (Tokens[i] / 65)).ToArray();
-        AssertProportional(objective, planned, "mosaic repeat × sequences", tolerance: 1.0 / planned.Sum());
-        Assert.Equal((300_000 + 63) / 64, Math.Round(planned.Sum()));
+        var planned = streams.Select(s => (double)s["kwargs"]!["choose"]!.GetValue<long>()).ToArray();
+        AssertProportional(objective, planned, "mosaic choose", tolerance: 1.0 / planned.Sum());
+        Assert.Equal((300_000 + 63) / 64, planned.Sum());
+        Assert.All(streams, s => Assert.Null(s["kwargs"]!["repeat"]));
 
-        // torchtune: InterleavedDataset weights (and each child's weight).
+        // torchtune v0.6.1 (torchtune/datasets/_concat.py, recipes/full_finetune_single_device.py, commit a6290a5b): a
+        // dataset list is a ConcatDataset drawn by length, so k copies of a domain weigh it k·N. The first line says the
+        // release cannot carry weights; the copies k make k·tokens proportional to the objective within 1 %.
         string tt = Write(m, ExportFormat.Torchtune);
-        parsed = PythonTool.Run("parse_exports.py", _dir, Path.Combine(tt, "interleaved.yaml"));
-        var ds = parsed[Path.Combine(tt, "interleaved.yaml")]!["dataset"]!;
-        Assert.Equal("torchtune.datasets._interleaved.InterleavedDataset", ds["_component_"]!.GetValue<string>());
-        AssertProportional(objective, Doubles(ds["weights"]), "torchtune weights");
-        AssertProportional(objective, ds["datasets"]!.AsArray().Select(d => d!["weight"]!.GetValue<double>()).ToArray(), "torchtune child weights");
+        Assert.StartsWith("# pytorch/torchtune v0.6.1 cannot carry mixture weights", File.ReadAllText(Path.Combine(tt, "dataset.yaml")));
+        parsed = PythonTool.Run("parse_exports.py", _dir, Path.Combine(tt, "dataset.yaml"));
+        var list = parsed[Path.Combine(tt, "dataset.yaml")]!["dataset"]!.AsArray();
+        Assert.All(list, d => Assert.Equal("torchtune.datasets.text_completion_dataset", d!["_component_"]!.GetValue<string>()));
+        var copies = new[] { "code", "prose", "web" }.Select(n => list.Count(d => d!["data_files"]![0]!.GetValue<string>() == $"{n}/*.parquet")).ToArray();
+        var achieved = Normalized(copies.Select((k, i) => (double)k * Tokens[i]));
+        for (int i = 0; i < 3; i++) Assert.True(Math.Abs(achieved[i] - objective[i]) <= 0.01 * objective[i], $"torchtune share {i}: {achieved[i]} vs {objective[i]}");
+        Assert.All(copies, k => Assert.True(k >= 1));
     }
 
+    /// <summary>
+    /// Each Megatron argument line, read by python/megatron_reader.py (which follows Megatron-LM core_v0.19.0:
+    /// arguments.py validate_args, training/utils/common_utils.py get_blend_and_blend_per_split, core/datasets/utils.py
+    /// get_blend_from_list, blended_megatron_dataset_config.py __post_init__ and the builder's split bookends), keeps
+    /// every training document in training with the objective weights — and the same lines without the split do not.
+    /// </summary>
+    [Fact]
+    public void Megatron_argument_lines_keep_every_training_document_in_training()
+    {
+        var m = ExportMixture.Create(Adaptive(), new ExportOptions());
+        var objective = Objective(GradientMode.Decoupled, W, P);
+        string meg = Write(m, ExportFormat.Megatron);
+        foreach (var file in new[] { "data-path.args", "data-args-path.args", "per-split.args" })
+        {
+            var r = PythonTool.Run("megatron_reader.py", _dir, Path.Combine(meg, file));
+            Assert.True(r["ok"]!.GetValue<bool>(), $"{file}: Megatron refuses it: {r["error"]}");
+            var blend = r["blend"] ?? r["blend_per_split"]![0]!;
+            Assert.Equal(["megatron/code.train", "megatron/prose.train", "megatron/web.train"], blend[0]!.AsArray().Select(x => x!.GetValue<string>()));
+            AssertProportional(objective, Doubles(blend[1]), file);
+            Assert.All(r["train_fraction"]!.AsObject(), kv => Assert.Equal(1.0, kv.Value!.GetValue<double>()));
+        }
+        // Without the split, Megatron's own defaults: --data-path loses 3 % of training, --data-args-path is refused.
+        File.WriteAllText(Path.Combine(meg, "no-split.args"), File.ReadAllText(Path.Combine(meg, "data-path.args")).Replace(MegatronExporter.Split, ""));
+        var legacy = PythonTool.Run("megatron_reader.py", _dir, Path.Combine(meg, "no-split.args"));
+        Assert.All(legacy["train_fraction"]!.AsObject(), kv => Assert.Equal(0.969, kv.Value!.GetValue<double>(), 9));
+        File.WriteAllText(Path.Combine(meg, "no-split-file.args"), "--data-args-path data-args.txt\n");
+        var refused = PythonTool.Run("megatron_reader.py", _dir, Path.Combine(meg, "no-split-file.args"));
+        Assert.False(refused["ok"]!.GetValue<bool>());
+        Assert.Equal("split must be provided when blend is not None", refused["error"]!.GetValue<string>());
+    }
+
+    /// <summary>
+    /// NeMo Automodel v0.5.0 (nemo_automodel/components/datasets/llm/megatron_dataset.py, commit d02f49cb) reads a dict of
+    /// paths as Megatron's blend_per_split: the train blend carries the objective shares and no split ratio (which
+    /// Megatron would refuse next to blend_per_split), so every training document stays in training.
+    /// </summary>
     [Theory]
     [InlineData(GradientMode.Decoupled)]
     [InlineData(GradientMode.Classic)]
-    public void Nemo_per_token_multiplier_equals_our_loss_scale_up_to_a_constant(GradientMode mode)
+    public void Nemo_recipe_sections_blend_the_objective_shares_per_split(GradientMode mode)
     {
         PythonTool.Require("yaml", "python3-yaml");
         var m = ExportMixture.Create(Adaptive(mode), new ExportOptions());
         string nemo = Write(m, ExportFormat.Nemo);
-        var parsed = PythonTool.Run("parse_exports.py", _dir, Path.Combine(nemo, "domain_mixture.yaml"));
-        var domains = parsed[Path.Combine(nemo, "domain_mixture.yaml")]!["domain_mixture"]!["domains"]!.AsArray();
-        Assert.Equal(["code", "prose", "web"], domains.Select(d => d!["name"]!.GetValue<string>()));
-        var sampling = domains.Select(d => d!["sampling_weight"]!.GetValue<double>()).ToArray();
-        var objective = domains.Select(d => d!["objective_weight"]!.GetValue<double>()).ToArray();
-        Assert.All(sampling, s => Assert.True(s > 0));
-        Assert.All(objective, o => Assert.True(o >= 0));
-        // NeMo (domain_mixture.py): both normalised, multiplier = objective_i / sampling_i on every token.
-        var so = Normalized(objective);
-        var ss = Normalized(sampling);
-        var multiplier = so.Select((o, i) => o / ss[i]).ToArray();
-        // Ours: s_i from the library's one loss-scale function, with the expected counts b_i = B·p_i of a batch of 64.
-        var ours = LossScales.Compute(Pi, W, P.Select(p => 64 * p).ToArray(), mode);
-        AssertProportional(ours, multiplier, "NeMo multiplier vs our s_i");
-        // And the blend NeMo's Megatron dataset must use: the same paths in the same order, with the sampling weights.
-        var blend = File.ReadAllLines(Path.Combine(nemo, "megatron-blend.txt")).Select(l => l.Split(' ')).ToArray();
-        Assert.Equal(domains.Select(d => d!["path"]!.GetValue<string>()), blend.Select(b => b[1]));
-        AssertProportional(P, blend.Select(b => double.Parse(b[0], System.Globalization.CultureInfo.InvariantCulture)).ToArray(), "nemo blend");
+        string file = Path.Combine(nemo, "megatron_pretraining.yaml");
+        Assert.StartsWith("# NVIDIA-NeMo/Automodel v0.5.0: one knob", File.ReadAllText(file));
+        var parsed = PythonTool.Run("nemo_reader.py", _dir, file);
+        var train = parsed["dataset"]!;
+        Assert.Equal("nemo_automodel.components.datasets.llm.megatron_dataset.MegatronPretraining", train["target"]!.GetValue<string>());
+        Assert.Equal("train", train["splits_to_build"]!.GetValue<string>());
+        Assert.Null(train["split"]);
+        var blend = train["blend_per_split"]![0]!;
+        Assert.Equal(["megatron/code.train", "megatron/prose.train", "megatron/web.train"], blend[0]!.AsArray().Select(x => x!.GetValue<string>()));
+        AssertProportional(Objective(mode, W, P), Doubles(blend[1]), "nemo train blend");
+        Assert.Equal(m.PlanFor(m.ObjectiveShares)!.TotalSequences, train["num_train_samples"]!.GetValue<long>());
+        var validation = parsed["validation_dataset"]!["blend_per_split"]![1]!;
+        Assert.Equal(["megatron/code.valid", "megatron/prose.valid", "megatron/web.valid"], validation[0]!.AsArray().Select(x => x!.GetValue<string>()));
+        Assert.Null(validation[1]);
+        Assert.Null(parsed["dataset"]!["blend_per_split"]![2]);
     }
 
     [Fact]
@@ -163,6 +204,9 @@ public sealed class ExportSemanticsTests : IDisposable
         var same = Static() with { Domains = Static().Domains.Select((d, i) => d with { SamplingWeight = objective[i] }).ToList() };
         var notes = JsonNode.Parse(File.ReadAllText(Path.Combine(Write(ExportMixture.Create(same, new ExportOptions()), ExportFormat.Megatron), "torchmix-export.json")))!;
         Assert.StartsWith("Nothing", notes["lost"]![0]!.GetValue<string>());
+        Assert.StartsWith("NVIDIA/Megatron-LM core_v0.19.0: ", notes["summary"]!.GetValue<string>());
+        var tt = JsonNode.Parse(File.ReadAllText(Path.Combine(Write(ExportMixture.Create(same, new ExportOptions()), ExportFormat.Torchtune), "torchmix-export.json")))!;
+        Assert.Contains("cannot carry mixture weights", tt["summary"]!.GetValue<string>());
         Assert.Null(notes["trajectory"]);
     }
 
@@ -189,10 +233,17 @@ public sealed class ExportSemanticsTests : IDisposable
         Assert.Equal(Math.Max(1.0, Math.Ceiling(100_000 * objective[2] / Tokens[2] * 1000) / 1000), s[2]!["max_repetition_ratio"]!.GetValue<double>());
 
         var hf = JsonNode.Parse(File.ReadAllText(Path.Combine(Write(m, ExportFormat.Hf), "interleave.json")))!;
-        Assert.Equal("first_exhausted", hf["stopping_strategy"]!.GetValue<string>());
+        Assert.Equal("all_exhausted", hf["stopping_strategy"]!.GetValue<string>());
+        // The capped domain is never repeated; the others are repeated enough that each outlasts the budget alone.
+        var datasets = hf["datasets"]!.AsArray();
+        Assert.Equal(1, datasets[0]!["repeats"]!.GetValue<int>());
+        long max = hf["max_documents"]!.GetValue<long>();
+        var q = Doubles(hf["probabilities"]);
+        for (int i = 1; i < 3; i++)
+            Assert.True(datasets[i]!["repeats"]!.GetValue<int>() * Documents[i] >= 1.1 * max * q[i] - 1e-9, $"domain {i} runs out before the budget");
 
         var mosaic = JsonNode.Parse(File.ReadAllText(Path.Combine(Write(m, ExportFormat.Mosaic), "streams.json")))!;
-        Assert.True(mosaic["streams"]![0]!["repeat"]!.GetValue<double>() <= 0.5);
+        Assert.True(mosaic["streams"]![0]!["choose"]!.GetValue<long>() <= 0.5 * (Tokens[0] / 65));
     }
 
     [Fact]

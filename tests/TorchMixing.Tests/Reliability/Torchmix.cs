@@ -16,7 +16,7 @@ internal static class Torchmix
 
     public static Result InProcess(params string[] args)
     {
-        var root = new RootCommand("t") { TrainCommand.Create(), CompareCommand.Create(), StudyCommand.Create(), DataCommand.Create() };
+        var root = new RootCommand("t") { TrainCommand.Create(), CompareCommand.Create(), StudyCommand.Create(), DataCommand.Create(), ExportCommand.Create() };
         var o = new StringWriter();
         var e = new StringWriter();
         int code = CliHost.Run(root, args, o, e);

@@ -7,8 +7,9 @@ using TorchMixing.Tests.Data.Images;
 namespace TorchMixing.Tests.Studies;
 
 /// <summary>
-/// A small run of the label-noise image study on real Fashion-MNIST (Debian's dataset-fashion-mnist; the study's
-/// set-up installs it when missing and running as root, as CI does).
+/// A small run of the label-noise image study on real Fashion-MNIST (Debian's dataset-fashion-mnist, which `dotnet test`
+/// installs first; the loader also installs it when missing and running as root). Never skipped: without the data
+/// and without root, loading fails naming the package to install.
 /// </summary>
 public class VisionStudyTests
 {

@@ -6,7 +6,9 @@ namespace TorchMixing.Tests.Sweeps;
 /// <summary>
 /// A throw-away single-node Slurm cluster for one test: munge (reused when one already answers), slurmctld and
 /// slurmd with a configuration, state and logs in a temporary folder and random ports, so nothing of the machine's
-/// own setup is touched. Dispose stops exactly the daemons it started (from their pid files).
+/// own setup is touched. Dispose stops exactly the daemons it started (from their pid files). Where it cannot run
+/// (not root, Slurm or munge missing) the constructor throws, naming why, and the test fails: `dotnet test` installs
+/// the packages first (build/install-test-packages.sh), so a missing Slurm is never a silent skip.
 /// </summary>
 internal sealed class LocalSlurm : IDisposable
 {
@@ -24,7 +26,7 @@ internal sealed class LocalSlurm : IDisposable
         if (!OperatingSystem.IsLinux()) return "not Linux";
         if (!System.Environment.IsPrivilegedProcess) return "not root (slurmd and munged must run as root here)";
         var missing = Programs.Where(p => !File.Exists(p)).ToList();
-        if (missing.Count > 0) return $"missing {string.Join(", ", missing)} (apt-get install slurmctld slurmd slurm-client munge)";
+        if (missing.Count > 0) return $"missing {string.Join(", ", missing)} (apt-get install -y slurmctld slurmd slurm-client munge; `dotnet test` as root installs them, see build/apt-packages.txt)";
         return null;
     }
 

@@ -140,7 +140,7 @@ public class RacingSweepTests : IDisposable
     /// The real thing, where a Slurm can be started here: the decision job submits round 1's array and itself, the
     /// second decision submits round 2 for the two remaining configurations, and the third writes the report.
     /// </summary>
-    [SlurmFact]
+    [Fact]
     public void ARaceRunsOnSlurmAsOneArrayPerRound()
     {
         using var slurm = new LocalSlurm(Path.Combine(_root, "slurm-cluster"));

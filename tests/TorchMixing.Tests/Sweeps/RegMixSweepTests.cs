@@ -42,7 +42,7 @@ public class RegMixSweepTests : IDisposable
         for (int i = 0; i < 3; i++) Assert.InRange(design.Prior[i], configured[i] / 12000 - 0.01, configured[i] / 12000 + 0.01);
 
         var rm = plan.Config.RegMix!;
-        var expected = RegMixRegression.Design(design.Prior, rm.Concentration, rm.Count, (ulong)rm.Seed);
+        var expected = RegMixRegression.Design(design.Prior, rm.DesignOptions, rm.Count, (ulong)rm.Seed);
         Assert.Equal(rm.Count, plan.Tasks.Count);   // one seed
         for (int r = 0; r < plan.Tasks.Count; r++)
         {
@@ -61,24 +61,28 @@ public class RegMixSweepTests : IDisposable
     }
 
     /// <summary>
-    /// Many proxies: the draws' mean is the natural shares and their spread the Dirichlet's, p(1 − p)/(c + 1) per
-    /// domain. Tolerances: the mean to 4 standard errors (sd ≤ 0.5/√(c+1) over 400 draws ≈ 0.01), the variance to 35 %
-    /// (its relative standard error over 400 draws of a bounded variable is under 10 %).
+    /// Many proxies through the sweep plan: the draws' mean is the natural shares flattened by the temperature
+    /// (prior ∝ share^0.5) and their spread p(1 − p)·mean_s 1/(s + 1) over the 15 log-spaced strengths, here in [1, 5]
+    /// with no minimum grid so that the de-duplication of near-identical draws (frequent at strength 0.1) stays rare.
+    /// Tolerances: the mean to 4 standard errors, the variance to 35 % (400 draws).
     /// </summary>
     [Fact]
-    public void ProxyMixturesHaveTheDirichletsMeanAndSpread()
+    public void ProxyMixturesHaveTheDesignsMeanAndSpread()
     {
-        var plan = SweepPlan.Load(Sweep("many", n => n["regmix"]!["count"] = 400));
+        var plan = SweepPlan.Load(Sweep("many", n => { n["regmix"]!["count"] = 400; n["regmix"]!["min_strength"] = 1; n["regmix"]!["minimum"] = 0; }));
         var design = plan.RegMix!;
-        double c = plan.Config.RegMix!.Concentration;
+        var rm = plan.Config.RegMix!;
+        var flat = design.Prior.Select(p => Math.Pow(p, rm.Temperature)).ToArray();
+        flat = flat.Select(v => v / flat.Sum()).ToArray();
+        double meanInv = rm.DesignOptions.Strengths().Average(st => 1 / (st + 1));
         var draws = plan.Tasks.Select(t => Resolved(plan, t).Weights.SamplingWeights!).ToList();
         Assert.Equal(400, draws.Count);
-        for (int i = 0; i < design.Prior.Length; i++)
+        for (int i = 0; i < flat.Length; i++)
         {
-            double p = design.Prior[i];
+            double p = flat[i];
             var x = draws.Select(d => d[i]).ToList();
             double mean = x.Average(), variance = x.Sum(v => (v - mean) * (v - mean)) / (x.Count - 1);
-            double expectedVariance = p * (1 - p) / (c + 1);
+            double expectedVariance = p * (1 - p) * meanInv;
             Assert.InRange(mean, p - 4 * Math.Sqrt(expectedVariance / x.Count), p + 4 * Math.Sqrt(expectedVariance / x.Count));
             Assert.InRange(variance, 0.65 * expectedVariance, 1.35 * expectedVariance);
         }
@@ -93,14 +97,19 @@ public class RegMixSweepTests : IDisposable
         Assert.Contains("regmix", e.Message);
         e = Assert.Throws<UserInputException>(() => SweepPlan.Load(Sweep("topk", n => n["regmix"]!["top_k"] = 0)));
         Assert.Contains("regmix.top_k", e.Message);
-        e = Assert.Throws<UserInputException>(() => SweepPlan.Load(Sweep("conc", n => n["regmix"]!["concentration"] = -1)));
-        Assert.Contains("regmix.concentration", e.Message);
+        e = Assert.Throws<UserInputException>(() => SweepPlan.Load(Sweep("strength", n => n["regmix"]!["min_strength"] = -1)));
+        Assert.Contains("regmix.min_strength", e.Message);
+        e = Assert.Throws<UserInputException>(() => SweepPlan.Load(Sweep("leaf", n => n["regmix"]!["lightgbm_min_leaf"] = 0)));
+        Assert.Contains("regmix.lightgbm_min_leaf", e.Message);
     }
 
     /// <summary>
-    /// End to end with real child processes: six proxies of one seed train; the report carries the cross-validated
-    /// rank correlation and mixture.json holds the predicted best of a regression the test fits itself from the run
-    /// folders' configs and metrics.jsonl; best-observed.json holds the lowest proxy's mixture; a rerun trains nothing.
+    /// End to end with real child processes: six proxies of one seed train; the report carries both regressions'
+    /// cross-validated rank correlations and mixture.json holds the predicted best of a regression the test fits itself
+    /// from the run folders' configs and their last **validation** π-loss; best-observed.json holds the proxy lowest on
+    /// validation; a rerun trains nothing. Then the test split is scrambled in every metrics.jsonl (each proxy's test
+    /// losses shifted so its test π-loss mirrors its validation π-loss): the report pass must pick exactly the same mixtures, while a fit on the scrambled test
+    /// losses would have picked another — so a RegMix analysis that read the test split fails here.
     /// </summary>
     [Fact]
     public void SweepFitsTheRegressionWritesThePredictionAndResumesWithoutRetraining()
@@ -113,17 +122,21 @@ public class RegMixSweepTests : IDisposable
         var plan = SweepPlan.Load(path);
         var manifest = SweepManifest.Open(outDir, plan);
         var rm = plan.Config.RegMix!;
-        // Independently of the report: mixture from each run's own config.json, loss from its last test evaluation.
+        // Independently of the report: mixture from each run's own config.json, loss from its last validation evaluation.
         var runs = manifest.Tasks.Select(t => RunMetrics.Load(manifest.RunPath(t))).ToList();
         var mixtures = runs.Select(r => r.Config["weights"]!["sampling_weights"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray()).ToList();
-        var losses = runs.Select(r => ComparisonMetric.Test.Last(r)!.TestPiLoss!.Value).ToList();
+        var losses = runs.Select(r => ComparisonMetric.Validation.Last(r)!.ValPiLoss!.Value).ToList();
         var fit = RegMixRegression.Fit(mixtures, losses, rm.Features, rm.Ridge);
         var (_, rho) = RegMixRegression.CrossValidate(mixtures, losses, Math.Min(rm.Folds, runs.Count), rm.Features, rm.Ridge);
-        var best = fit.PredictBest(plan.RegMix!.Prior, rm.Concentration, rm.Candidates, rm.TopK, rm.CandidateSeed);
+        var best = RegMixRegression.SearchBest(fit, plan.RegMix!.Prior, rm.CandidateStrength, rm.Candidates, rm.TopK, rm.CandidateSeed);
+        var (_, lightGbmRho) = RegMixRegression.CrossValidate(mixtures, losses, Math.Min(rm.Folds, runs.Count),
+            (m, l) => LightGbmRegression.Fit(m, l, rm.LightGbmIterations, rm.LightGbmLearningRate, rm.LightGbmMinLeaf));
 
         string report = File.ReadAllText(Path.Combine(outDir, SweepReport.ReportFile));
         Assert.Contains("## RegMix", report);
-        Assert.Contains($"rank correlation of out-of-fold predictions with the observed π-loss: {rho.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)}", report);
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        Assert.Contains($"**LightGBM {lightGbmRho.ToString("F3", inv)}**, **ridge (linear, ridge 0.0001) {rho.ToString("F3", inv)}**", report);
+        Assert.Contains("validation", report);
 
         var mixture = MixtureFile.Load(Path.Combine(outDir, SweepReport.MixtureFileName));
         Assert.Equal(GradientMode.Classic, mixture.Mode);
@@ -147,5 +160,40 @@ public class RegMixSweepTests : IDisposable
         Assert.Equal(before, manifest.Tasks.Select(t => File.ReadAllBytes(Path.Combine(manifest.RunPath(t), "metrics.jsonl"))).ToList());
         Assert.All(manifest.Tasks, t => Assert.Equal(1, manifest.Status(t).Attempts));
         Assert.Equal(best[0], MixtureFile.Load(Path.Combine(outDir, SweepReport.MixtureFileName)).Domains[0].SamplingWeight, 9);
+
+        // Scramble the test split: each proxy's test π-loss becomes its validation π-loss mirrored about the mean, so a
+        // fit on the test split would rank the mixtures in reverse and prefer what validation disfavours.
+        var testPi = runs.Select(r => ComparisonMetric.Test.Last(r)!.TestPiLoss!.Value).ToList();
+        var scrambled = losses.Select(v => 2 * losses.Average() - v).ToArray();
+        for (int r = 0; r < manifest.Tasks.Count; r++)
+        {
+            string file = Path.Combine(manifest.RunPath(manifest.Tasks[r]), "metrics.jsonl");
+            var lines = File.ReadAllLines(file).Select(l =>
+            {
+                var o = JsonNode.Parse(l)!.AsObject();
+                if (o["test_pi_loss"] is not null)
+                {
+                    double shift = scrambled[r] - testPi[r];
+                    o["test_pi_loss"] = o["test_pi_loss"]!.GetValue<double>() + shift;
+                    o["test_loss"] = new JsonArray(o["test_loss"]!.AsArray().Select(v => (JsonNode?)(v!.GetValue<double>() + shift)).ToArray());
+                }
+                return o.ToJsonString();
+            });
+            File.WriteAllLines(file, lines);
+        }
+        var testFit = RegMixRegression.Fit(mixtures, scrambled, rm.Features, rm.Ridge);
+        var testBest = RegMixRegression.SearchBest(testFit, plan.RegMix!.Prior, rm.CandidateStrength, rm.Candidates, rm.TopK, rm.CandidateSeed);
+        Assert.True(Enumerable.Range(0, best.Length).Any(i => Math.Abs(testBest[i] - best[i]) > 1e-3),
+            "the scrambled test losses would not change the prediction: the check could not fail");
+        var (code3, output3) = SweepProcesses.Run(["sweep", "--config", path, "--out", outDir]);
+        Assert.True(code3 == 0, output3);
+        Assert.Contains("6 already finished, skipped", output3);
+        var after = MixtureFile.Load(Path.Combine(outDir, SweepReport.MixtureFileName));
+        var observedAfter = MixtureFile.Load(Path.Combine(outDir, SweepReport.BestObservedFileName));
+        for (int i = 0; i < best.Length; i++)
+        {
+            Assert.Equal(best[i], after.Domains[i].SamplingWeight, 12);
+            Assert.Equal(lowest[i], observedAfter.Domains[i].SamplingWeight, 12);
+        }
     }
 }

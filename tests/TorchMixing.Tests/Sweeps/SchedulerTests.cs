@@ -73,7 +73,7 @@ public class SchedulerTests : IDisposable
     /// dependent report job; every run is done, the report and mixture.json are written. Resubmitting runs no
     /// training again: every task finds its status done.
     /// </summary>
-    [SlurmFact]
+    [Fact]
     public void SweepRunsAsASlurmJobArrayAndResubmittingSkipsFinishedTasks()
     {
         using var slurm = new LocalSlurm(Path.Combine(_root, "slurm-cluster"));

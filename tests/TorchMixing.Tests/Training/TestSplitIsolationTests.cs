@@ -9,7 +9,9 @@ namespace TorchMixing.Tests.Training;
 /// No policy can see a test sequence, checked from the outside: two runs that differ only in what their test split
 /// holds (the real test sequences, or another domain's training sequences) must train identically — every weight,
 /// loss, gradient figure and validation loss of every logged step equal — while their test losses differ (so the test
-/// split is really read, and a policy that read it would have been caught).
+/// split is really read, and a policy that read it would have been caught). RegMix's analogue — its fit and choice
+/// read validation only — is in <c>RegMixSweepTests.SweepFitsTheRegressionWritesThePredictionAndResumesWithoutRetraining</c>,
+/// which scrambles the test split of finished proxies and requires the same mixtures.
 /// </summary>
 [Collection(SerialCollection.Name)]
 public class TestSplitIsolationTests : IDisposable
@@ -26,7 +28,9 @@ public class TestSplitIsolationTests : IDisposable
     public static TheoryData<string> PoliciesThatReadHeldOutLoss() =>
         ["{\"policy\":\"fgls\",\"fgls\":{\"update_every\":2}}",
          "{\"policy\":\"erma+va\",\"erma\":{\"update_every\":2},\"va\":{\"update_every\":2}}",
-         "{\"policy\":\"fgls-irreducible\",\"fgls\":{\"update_every\":2}}"];
+         "{\"policy\":\"fgls-irreducible\",\"fgls\":{\"update_every\":2}}",
+         "{\"policy\":\"fgls\",\"fgls\":{\"update_every\":2,\"rule\":\"per_domain\"}}",
+         "{\"policy\":\"erma\",\"erma\":{\"update_every\":2,\"rule\":\"per_sample_gls\"}}"];
 
     [Theory]
     [MemberData(nameof(PoliciesThatReadHeldOutLoss))]

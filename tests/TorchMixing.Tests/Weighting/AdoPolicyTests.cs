@@ -34,50 +34,69 @@ public class AdoPolicyTests
     }
 
     /// <summary>
-    /// Two domains whose training losses follow known power laws of the total examples seen, sampled 1:3. The first
-    /// update after start_step is worked out by hand from ADO's rule with the true curves.
+    /// Two domains whose training losses follow known power laws of the total examples seen, sampled 2:14 from a
+    /// 1:3 prior, so the history h moves every step and the most-sampled domain has h &gt; 0.5 (where the authors' first
+    /// release, √(h(1 − h)), and their corrected √h disagree). Domain 1's exponent 0.03 is below the 0.05 floor. The
+    /// expected weights are computed here as the authors' selector computes them — yidingjiang/ado,
+    /// src/data_selectors/ado.py at commit bc3d8d0e4d6a13f40f03b2e8fb83369d773a2611, AdoSelector.update (p_history
+    /// decayed every step) and AdoSelector.curr_dist (slope with the exponent floored at 0.05, × empirical_dist ×
+    /// p_history ** 0.5, clip_min_probability 1e-2, p = 0.9·p_avg + 0.1·dist, p_avg averaged with 1/(itr + 1)) —
+    /// from the true curves, with their 0-based itr = our step − 1.
     /// </summary>
     [Fact]
-    public void FirstUpdatesMatchTheHandWorkedRule()
+    public void UpdatesMatchTheAuthorsSelectorWorkedByHand()
     {
         long[] sizes = [1000, 3000];
-        (double E, double B, double A)[] law = [(1.0, 4.0, 0.5), (2.0, 2.0, 0.2)];
-        var cfg = new AdoConfig { UpdateEvery = 1, StartStep = 20, IgnoreSteps = 0, MinProbability = 0, HistoryDecay = 0.9, Mix = 0.1 };
+        (double E, double B, double A)[] law = [(1.0, 4.0, 0.5), (2.0, 2.0, 0.03)];
+        var cfg = new AdoConfig { FitEvery = 1, StartStep = 20, IgnoreSteps = 0 };
         var policy = new AdoPolicy(cfg);
         var w = policy.Initial(sizes, [1, 1]);
-        Assert.Equal([0.25, 0.75], w.SamplingWeights);          // the prior: natural shares
-        double[] counts = [4, 12];                                // 16 examples a step, 1:3
-        double seen = 0, h0 = 0.25;
-        MixtureWeights? first = null, second = null;
-        for (long step = 1; step <= 21; step++)
+        Assert.Equal([0.25, 0.75], w.SamplingWeights);          // the prior: natural shares (empirical_dist)
+        double[] counts = [2, 14];
+
+        // The authors' state, initialised as in AdoSelector.__init__.
+        double[] empirical = [0.25, 0.75], pHistory = [0.25, 0.75], pAvg = [0.25, 0.75];
+        static double[] ClipMinProbability(double[] probs, double min)
         {
-            seen += 16;
-            h0 = 0.9 * h0 + 0.1 * 0.25;                           // the realised share of domain 0 stays at 0.25
+            double deficit = Math.Max(min * probs.Length - probs.Sum(), 0), scale = (1 - deficit) / probs.Sum();
+            var clipped = probs.Select(p => Math.Max(p * scale, min)).ToArray();
+            return clipped.Select(c => c / clipped.Sum()).ToArray();
+        }
+        for (long step = 1; step <= 30; step++)
+        {
+            long itr = step - 1;
+            double seen = 16 * step;
             var loss = law.Select(l => l.E + l.B * Math.Pow(seen, -l.A)).ToArray();
             w = policy.Update(step, new DomainStatistics { Sizes = sizes, LossMean = loss, Counts = counts }, w);
-            if (step == 20) first = w;
-            if (step == 21) second = w;
+
+            for (int i = 0; i < 2; i++) pHistory[i] = 0.9 * pHistory[i] + 0.1 * counts[i] / 16;
+            if (step < 20)
+            {
+                Assert.Equal([0.25, 0.75], w.SamplingWeights);   // before the start the prior holds
+                continue;
+            }
+            var weighted = law.Select((l, i) =>
+            {
+                double curr = l.E + l.B * Math.Pow(seen, -l.A);
+                double slope = Math.Max(l.A, 0.05) * (curr - l.E) / seen;
+                return slope * empirical[i] * Math.Sqrt(pHistory[i]);
+            }).ToArray();
+            var dist = ClipMinProbability(weighted.Select(x => x / weighted.Sum()).ToArray(), 1e-2);
+            var p = pAvg.Select((a, i) => 0.9 * a + 0.1 * dist[i]).ToArray();
+            pAvg = pAvg.Select((a, i) => (1 - 1.0 / (itr + 1)) * a + 1.0 / (itr + 1) * dist[i]).ToArray();
+            Assert.Equal(p[0], w.SamplingWeights[0], 4);
+            Assert.Equal(p[1], w.SamplingWeights[1], 4);
         }
-        double[] Rho(double n)
-        {
-            var r = law.Select((l, i) => new[] { 0.25, 0.75 }[i] * l.A * l.B * Math.Pow(n, -l.A) / n * Math.Sqrt(0.25 * 0.75)).ToArray();
-            return r.Select(x => x / r.Sum()).ToArray();
-        }
-        var rho1 = Rho(20 * 16);
-        // p = 0.9·p̄ + 0.1·ρ with p̄ = prior at the first update; then p̄ ← prior + (ρ1 − prior)/2.
-        Assert.Equal(0.9 * 0.25 + 0.1 * rho1[0], first!.SamplingWeights[0], 4);
-        var avg = 0.25 + (rho1[0] - 0.25) / 2;
-        Assert.Equal(0.9 * avg + 0.1 * Rho(21 * 16)[0], second!.SamplingWeights[0], 4);
-        Assert.Equal(1.0, second.SamplingWeights.Sum(), 12);
-        Assert.Equal([1.0, 1.0], second.LossWeights);              // ADO never touches the objective's weights
-        Assert.Contains(policy.Log.Changes, c => c.Step == 20 && c.Reason.StartsWith("fits"));
+        Assert.True(pHistory[1] > 0.85);                          // the regime where √h and √(h(1 − h)) disagree
+        Assert.Equal([1.0, 1.0], w.LossWeights);                  // ADO never touches the objective's weights
+        Assert.Contains(policy.Log.Changes, c => c.Step == 20 && c.Reason.StartsWith("ρ"));
     }
 
     [Fact]
     public void ResumedPolicyContinuesExactlyAndMissingStatisticsAreNamed()
     {
         long[] sizes = [500, 500];
-        var cfg = new AdoConfig { UpdateEvery = 1, StartStep = 5, IgnoreSteps = 1 };
+        var cfg = new AdoConfig { FitEvery = 2, StartStep = 5, IgnoreSteps = 1 };
         DomainStatistics Stats(long s) => new()
         {
             Sizes = sizes, Counts = [3, 5],

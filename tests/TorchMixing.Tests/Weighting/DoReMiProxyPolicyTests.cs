@@ -37,6 +37,45 @@ public class DoReMiProxyPolicyTests
         Assert.Equal(2, p.Updates);
     }
 
+    /// <summary>
+    /// One update computed as the authors' trainer computes it: sangmichaelxie/doremi, doremi/trainer.py at commit
+    /// 7cde52d1848737aa967ecbdb9e643cf334de160d, DoReMiTrainer.update_domain_weights — per domain, the mean over its
+    /// unmasked tokens of torch.clip(score, min=0) with score = proxy − reference per-token loss (a domain absent from
+    /// the batch keeps its previous perdomain_scores entry); log w + reweight_eta·scores, minus its logsumexp;
+    /// (1 − reweight_eps)·exp(·) + reweight_eps/K. The per-token averaging is the trainer's (Training/ExcessLoss);
+    /// the λ handed to the policy here is the authors' formula applied to hand-made per-token losses.
+    /// </summary>
+    [Fact]
+    public void UpdateMatchesTheAuthorsTrainerWorkedByHand()
+    {
+        // Two steps over three domains; domain 2 is absent from the second batch.
+        (int Domain, double Proxy, double Reference)[][] batches =
+        [
+            [(0, 2.0, 1.5), (0, 1.0, 1.4), (1, 3.0, 1.0), (1, 2.5, 2.0), (2, 1.0, 0.2)],
+            [(0, 1.8, 1.0), (1, 1.0, 1.5), (1, 2.0, 1.0)],
+        ];
+        const double eta = 1.0, eps = 1e-3;
+        var policy = new DoReMiProxyPolicy("ref", eta, eps);
+        var w = policy.Initial([10, 10, 10], [1, 1, 1]);
+        double[] weights = [1 / 3.0, 1 / 3.0, 1 / 3.0], scores = new double[3];
+        for (int step = 1; step <= batches.Length; step++)
+        {
+            var lambda = new double[3];
+            for (int d = 0; d < 3; d++)
+            {
+                var tokens = batches[step - 1].Where(t => t.Domain == d).ToList();
+                lambda[d] = tokens.Count == 0 ? double.NaN : tokens.Average(t => Math.Max(t.Proxy - t.Reference, 0));
+                if (tokens.Count > 0) scores[d] = lambda[d];                       // else: the previous perdomain_scores
+            }
+            var log = weights.Select((v, d) => Math.Log(v) + eta * scores[d]).ToArray();
+            double lse = Math.Log(log.Sum(Math.Exp));
+            weights = log.Select(l => (1 - eps) * Math.Exp(l - lse) + eps / 3).ToArray();
+
+            w = policy.Update(step, new DomainStatistics { Sizes = [10, 10, 10], ExcessLoss = lambda }, w);
+            for (int d = 0; d < 3; d++) Assert.Equal(weights[d], policy.Weights[d], 12);
+        }
+    }
+
     [Fact]
     public void StateRestoresExactlyIncludingTheAverageAndTheLastExcess()
     {

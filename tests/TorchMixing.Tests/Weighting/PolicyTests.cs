@@ -52,6 +52,63 @@ public class PolicyTests
     }
 
     [Fact]
+    public void Fgls_per_domain_rule_ignores_the_sizes_and_agrees_with_per_sample_when_importance_is_proportional()
+    {
+        // π uniform, n = (1000, 4000), σ² = (1, 2): per-domain w ∝ 1/σ² = (1, 0.5); per-sample w ∝ n/(πσ²) = (1000, 2000).
+        var perDomain = FglsPolicy.GlsWeights(Sizes, [0.5, 0.5], [1.0, 2.0], GlsRule.PerDomain);
+        var perSample = FglsPolicy.GlsWeights(Sizes, [0.5, 0.5], [1.0, 2.0], GlsRule.PerSampleGls);
+        Assert.Equal(0.5, perDomain[1] / perDomain[0], 12);
+        Assert.Equal(2.0, perSample[1] / perSample[0], 12);
+        Assert.Equal(1.0, 0.5 * perDomain[0] + 0.5 * perDomain[1], 12);
+        // π ∝ n: both rules are w ∝ 1/σ².
+        var a = FglsPolicy.GlsWeights(Sizes, PiProp, [1.0, 2.0], GlsRule.PerDomain);
+        var b = FglsPolicy.GlsWeights(Sizes, PiProp, [1.0, 2.0], GlsRule.PerSampleGls);
+        Assert.Equal(a[0], b[0], 12);
+        Assert.Equal(a[1], b[1], 12);
+        // The rule reaches the policy from its JSON name.
+        var policy = (FglsPolicy)TorchMixing.Training.LmPolicySection.Create(
+            JsonNode.Parse("{\"policy\":\"fgls\",\"fgls\":{\"rule\":\"per_domain\",\"update_every\":1,\"smoothing\":1}}")!.AsObject(), "t")!;
+        var w = policy.Initial(Sizes, [0.5, 0.5]);
+        w = policy.Update(1, new DomainStatistics { Sizes = Sizes, LossMean = [1.0, 2.0] }, w);
+        Assert.Equal(0.5, w.LossWeights[1] / w.LossWeights[0], 12);
+        Assert.Contains(policy.Log.Changes, c => c.Reason.Contains("per-domain 1/σ̂²"));
+    }
+
+    [Theory]
+    [InlineData(null, 0.2 * 0.2 / 0.8)]                                      // the paper's term: w ∝ 1/(π Var) = π₀Var₀/(π₁Var₁)
+    [InlineData(GlsRule.PerSampleGls, 0.2)]                                   // n/(π Var) with π ∝ n: 1/Var
+    [InlineData(GlsRule.PerDomain, 0.2)]                                      // 1/Var
+    public void Erma_fixed_point_follows_the_chosen_gls_rule(GlsRule? rule, double expectedRatio)
+    {
+        var cfg = new ErmaConfig { Gamma1 = 0, Gamma2 = 0.5, G = ErmaSchedule.Zero, UpdateEvery = 1, MinWeight = 0, Rule = rule };
+        var policy = new ErmaPolicy(cfg);
+        var w = policy.Initial(Sizes, PiProp);
+        double[] variance = [0.2, 1.0];
+        for (long step = 1; step <= 4000; step++)
+            w = policy.Update(step, new DomainStatistics { Sizes = Sizes, LossMean = [1, 1], LossVariance = variance }, w);
+        Assert.Equal(expectedRatio, w.LossWeights[1] / w.LossWeights[0], 3);
+        // And where FGLS with the same rule puts the weights (σ² = Var), when a rule is chosen.
+        if (rule is { } r)
+        {
+            var gls = FglsPolicy.GlsWeights(Sizes, PiProp, variance, r);
+            Assert.Equal(gls[1] / gls[0], w.LossWeights[1] / w.LossWeights[0], 3);
+        }
+    }
+
+    [Fact]
+    public void Erma_per_sample_rule_lands_on_fgls_per_sample_weights_under_uniform_importance()
+    {
+        var cfg = new ErmaConfig { Gamma1 = 0, Gamma2 = 0.5, G = ErmaSchedule.Zero, UpdateEvery = 1, MinWeight = 0, Rule = GlsRule.PerSampleGls };
+        var policy = new ErmaPolicy(cfg);
+        var w = policy.Initial(Sizes, [0.5, 0.5]);
+        double[] variance = [0.5, 1.0];
+        for (long step = 1; step <= 4000; step++)
+            w = policy.Update(step, new DomainStatistics { Sizes = Sizes, LossMean = [1, 1], LossVariance = variance }, w);
+        // n/(π Var) = (1000/0.5, 4000/1.0) ∝ (1, 2).
+        Assert.Equal(2.0, w.LossWeights[1] / w.LossWeights[0], 3);
+    }
+
+    [Fact]
     public void Erma_down_weights_the_high_variance_domain_and_settles_at_inverse_variance_without_loss_term()
     {
         var cfg = new ErmaConfig { Gamma1 = 0, Gamma2 = 0.5, G = ErmaSchedule.Zero, UpdateEvery = 1, MinWeight = 0 };

@@ -23,7 +23,8 @@ def dotted(node):
     if isinstance(node, ast.Name):
         return node.id
     if isinstance(node, ast.Attribute):
-        return dotted(node.value) + "." + node.attr
+        inner = dotted(node.value)
+        return None if inner is None else inner + "." + node.attr
     return None
 
 
