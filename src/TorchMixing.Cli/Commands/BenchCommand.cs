@@ -4,7 +4,7 @@ namespace TorchMixing.Cli.Commands;
 
 /// <summary>
 /// `torchmix bench ...`: speed measurements that print figures (never asserted in tests). Each area adds its own
-/// subcommand here, built by a static Create() in its own file (BenchStudy, BenchData, BenchTrain, BenchProxy).
+/// subcommand here, built by a static Create() in its own file (BenchStudy, BenchData, BenchTrain, BenchProxy, BenchSweeps).
 /// </summary>
 public static class BenchCommand
 {
@@ -15,6 +15,7 @@ public static class BenchCommand
         cmd.Subcommands.Add(BenchData.Create());
         cmd.Subcommands.Add(BenchTrain.Create());
         cmd.Subcommands.Add(BenchProxy.Create());
+        cmd.Subcommands.Add(BenchSweeps.Create());
         return cmd;
     }
 }

@@ -49,12 +49,13 @@ public static class CompareCommand
         if (missing.Count > 0) throw new UserInputException($"{missing[0]}: run folder not found.");
         if (dirs.Count == 0) throw new UserInputException($"{runs[0]}: no run folders (with metrics.jsonl) among the arguments.");
         var floors = UnigramFloors.ForRun(dirs[0]);
-        var cmp = RunComparison.Build(dirs, metric, allowIncomplete, ranking, floors);
+        var cmp = RunComparison.Build(dirs, metric, allowIncomplete, ranking, floors, k => SimultaneousFamily.For(k, baseline: baseline is not null));
         foreach (var (dir, description) in cmp.Incomplete) Terminal.Info($"note: {dir}: {description}; its last evaluation is read as if final.");
         Terminal.Table($"{dirs.Count} run(s), {cmp.Rows.Count} configuration(s); {cmp.Metric.Label} loss = mean ± Student-t 95% CI over seeds" +
                        (cmp.Incomplete.Count > 0 ? $"; {cmp.Incomplete.Count} run(s) incomplete" : ""),
             cmp.Headers, cmp.TableRows());
-        Terminal.Info($"Best by {cmp.Metric.Label} {cmp.Ranking.Label}: {cmp.VersusBest.Best}; {cmp.VersusBest.Method}.");
+        string score = $"{cmp.Metric.Label} {cmp.Ranking.Label}";
+        Terminal.Info($"Best by {score}: {cmp.BestSet.Best}; may be best: {string.Join(", ", cmp.BestSet.Set)}. {cmp.BestSet.GuaranteeFor(score)}.");
         if (cmp.Metric == ComparisonMetric.Test)
             foreach (var e in RunHealthWarnings.TestSplits(cmp, floors))
                 Terminal.Info(string.Create(System.Globalization.CultureInfo.InvariantCulture,
@@ -64,7 +65,7 @@ public static class CompareCommand
         {
             var vs = cmp.VersusBaseline(baseline);
             Terminal.Table($"Paired difference against {baseline} of the final {cmp.Metric.Label} loss (mean ± Student-t 95% CI over shared seeds; " +
-                           "* = significant after Holm–Bonferroni over the whole table; negative = lower loss than the baseline)", vs.Headers, vs.TableRows());
+                           "* = significant: the π-loss column at the level of the set of possible best, the others Holm–Bonferroni over their cells; negative = lower loss than the baseline)", vs.Headers, vs.TableRows());
             Terminal.Info($"{vs.Method}.");
         }
         if (output is null) Terminal.Info("no plots written (give --out DIR for compare_pi_loss.png and the per-domain bars).");

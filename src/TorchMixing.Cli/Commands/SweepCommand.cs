@@ -21,23 +21,35 @@ public static class SweepCommand
         var task = new Option<int?>("--task") { Description = "Run only this task (array index), e.g. $SLURM_ARRAY_TASK_ID." };
         var report = new Option<bool>("--report") { Description = "Only write the report of the finished runs (report.md, plots, mixture.json)." };
         var emit = new Option<string?>("--emit") { Description = "Write job files for a scheduler instead of running: slurm or k8s." };
+        var nextRound = new Option<bool>("--next-round")
+            { Description = "Racing sweeps: print the task indices the current round still needs (comma-separated), or nothing once the race is decided." };
         var cmd = new Command("sweep", "Run a sweep of configurations × seeds as separate processes, resumably, and report the best weights.")
-            { config, set, output, task, report, emit };
+            { config, set, output, task, report, emit, nextRound };
         cmd.SetAction(pr => Run(pr.GetValue(config)!, pr.GetValue(set) ?? [], pr.GetValue(output), pr.GetValue(task), pr.GetValue(report),
-                                pr.GetValue(emit), cli ?? CliInvocation.Current()));
+                                pr.GetValue(emit), pr.GetValue(nextRound), cli ?? CliInvocation.Current()));
         return cmd;
     }
 
-    private static int Run(string configPath, string[] overrides, string? output, int? taskIndex, bool reportOnly, string? emit, CliInvocation cli)
+    private static int Run(string configPath, string[] overrides, string? output, int? taskIndex, bool reportOnly, string? emit, bool nextRound,
+                           CliInvocation cli)
     {
-        int modes = (taskIndex is null ? 0 : 1) + (reportOnly ? 1 : 0) + (emit is null ? 0 : 1);
-        if (modes > 1) throw new UserInputException("sweep: --task, --report and --emit exclude each other.");
+        int modes = (taskIndex is null ? 0 : 1) + (reportOnly ? 1 : 0) + (emit is null ? 0 : 1) + (nextRound ? 1 : 0);
+        if (modes > 1) throw new UserInputException("sweep: --task, --report, --emit and --next-round exclude each other.");
         if (emit is not null and not ("slurm" or "k8s")) throw new UserInputException($"--emit: expected slurm or k8s, got \"{emit}\".");
         var plan = SweepPlan.Load(configPath, overrides);
         if (taskIndex is int ti && (ti < 0 || ti >= plan.Tasks.Count))
             throw new UserInputException($"--task {ti}: the sweep has tasks 0–{plan.Tasks.Count - 1}.");
         string dir = output ?? plan.Config.Out ?? Path.Combine("runs", plan.Config.Name);
         var manifest = SweepManifest.Open(dir, plan);
+        if (nextRound)
+        {
+            if (plan.Config.Racing is null) throw new UserInputException($"--next-round: {configPath} has no racing section.");
+            var race = SweepRace.Decide(manifest);
+            // Only the indices on stdout: the Slurm decision job passes them to sbatch --array.
+            Console.WriteLine(string.Join(",", SweepRace.Pending(manifest, race).Select(t => t.Index)));
+            Console.Error.WriteLine(race.Summary);
+            return 0;
+        }
 
         if (emit is not null)
         {
@@ -47,6 +59,13 @@ public static class SweepCommand
                 case "slurm":
                 {
                     var absolute = invocation with { ConfigPath = Path.GetFullPath(configPath), OutDirectory = manifest.Directory };
+                    if (plan.Config.Racing is not null)
+                    {
+                        string r = SlurmRacingScripts.Write(manifest, absolute);
+                        Terminal.Info($"wrote {r}/: {SlurmRacingScripts.DecideScript} (each round's decision, submits the round's array and the next " +
+                                      $"decision, or writes the report), {SlurmJobScripts.ArrayScript}; submit with: sh {Path.Combine(r, SlurmJobScripts.SubmitScript)}");
+                        return 0;
+                    }
                     string d = SlurmJobScripts.Write(manifest, absolute);
                     Terminal.Info($"wrote {d}/: {SlurmJobScripts.ArrayScript} ({plan.Tasks.Count} array tasks), {SlurmJobScripts.ReportScript}; " +
                                   $"submit with: sh {Path.Combine(d, SlurmJobScripts.SubmitScript)}");
@@ -54,6 +73,9 @@ public static class SweepCommand
                 }
                 case "k8s":
                 {
+                    if (plan.Config.Racing is not null)
+                        throw new UserInputException($"{configPath}: racing: --emit k8s cannot run a race (Kubernetes Jobs have no dependencies to chain the rounds); " +
+                                                     "run it locally or with --emit slurm.");
                     var inPod = invocation with { Cli = plan.Config.Kubernetes.Command };
                     string d = KubernetesIndexedJob.Write(manifest, inPod);
                     Terminal.Info($"wrote {d}/: {KubernetesIndexedJob.JobFile} (Indexed Job, {plan.Tasks.Count} completions), {KubernetesIndexedJob.ReportFile}");
@@ -77,10 +99,40 @@ public static class SweepCommand
 
         using var sweepLock = SweepLock.Acquire(manifest);
         int done = plan.Tasks.Count(t => manifest.Status(t).State == Sweeps.SweepTaskState.Done);
-        Terminal.Info($"sweep {plan.Config.Name}: {plan.Configurations.Count} configurations × {plan.Config.Seeds.Length} seeds = {plan.Tasks.Count} runs, " +
+        Terminal.Info($"sweep {plan.Config.Name}: {plan.Configurations.Count} configurations × {plan.Config.Seeds.Length} seeds = {plan.Tasks.Count} runs" +
+                      (plan.Config.Racing is { } rc ? $" at most (racing in rounds of {string.Join("+", rc.Rounds)} seeds)" : "") + ", " +
                       $"{plan.Config.Jobs} at a time, {plan.Config.Threads} thread(s) each → {manifest.Directory}" +
                       (done > 0 ? $" ({done} already finished, skipped)" : ""));
         var runner = new SweepRunner(manifest, cli);
+        IReadOnlyList<SweepTask> failed;
+        if (plan.Config.Racing is not { } racing) failed = RunTasks(runner, plan, null);
+        else
+        {
+            // Round after round until the race is decided; the decisions are replayed from the finished runs each time,
+            // so a rerun after a kill continues the same round.
+            failed = [];
+            while (SweepRace.Decide(manifest) is { Outcome: RacingOutcome.Running } race)
+            {
+                var pending = SweepRace.Pending(manifest, race);
+                Terminal.Info($"racing round {race.Round + 1} of {racing.Rounds.Length}: {race.Remaining.Count} configurations, {pending.Count} runs to go");
+                failed = RunTasks(runner, plan, pending);
+                if (failed.Count > 0) break;
+            }
+            if (failed.Count == 0) Terminal.Info(SweepRace.Decide(manifest).Summary);
+        }
+        if (manifest.Finished().Count > 0) Report(manifest);
+        if (failed.Count > 0)
+        {
+            var f = failed[0];
+            throw new UserInputException($"{failed.Count} of {plan.Tasks.Count} runs failed; first: {f.Label}: {manifest.Status(f).Error} " +
+                                         $"(log: {manifest.LogPath(f)}). Fix the cause and run the sweep again: finished runs are kept.");
+        }
+        return 0;
+    }
+
+    /// <summary>Runs <paramref name="only"/> (null: every unfinished task) with a progress bar or plain progress lines; returns the failed.</summary>
+    private static IReadOnlyList<SweepTask> RunTasks(SweepRunner runner, SweepPlan plan, IReadOnlyList<SweepTask>? only)
+    {
         IReadOnlyList<SweepTask> failed;
         if (Terminal.IsInteractive)
         {
@@ -94,7 +146,7 @@ public static class SweepCommand
                     {
                         bar.Value = p.Fraction;
                         bar.Description = Markup.Escape(p.Describe());
-                    });
+                    }, only: only);
                 });
         }
         else
@@ -109,16 +161,9 @@ public static class SweepCommand
                 last = key;
                 lastAt = DateTime.UtcNow;
                 Terminal.Info(p.Describe());
-            });
+            }, only: only);
         }
-        if (manifest.Finished().Count > 0) Report(manifest);
-        if (failed.Count > 0)
-        {
-            var f = failed[0];
-            throw new UserInputException($"{failed.Count} of {plan.Tasks.Count} runs failed; first: {f.Label}: {manifest.Status(f).Error} " +
-                                         $"(log: {manifest.LogPath(f)}). Fix the cause and run the sweep again: finished runs are kept.");
-        }
-        return 0;
+        return failed;
     }
 
     private static int Report(SweepManifest manifest)

@@ -8,13 +8,14 @@ namespace TorchMixing.Reporting;
 /// seed (and the note and thread count, which change no figure) are seeds of one configuration
 /// (<see cref="RunConfiguration"/>); a seed counts once, and only finished runs are read unless incomplete ones are
 /// allowed (<see cref="RunProgress"/>). Each row shows mean ± Student-t 95% CI across seeds of the final per-domain test loss (or validation loss, when asked) and the
-/// π-weighted loss, the gradient-noise figure, the final weights, and the π-loss paired against the best
-/// configuration's on shared seeds (<see cref="BestVersusRest"/>: paired t-test, Holm–Bonferroni over the table).
+/// π-weighted loss, the gradient-noise figure, the final weights, and the set of configurations that may be the best
+/// with each one's simultaneous interval to the best of the others (<see cref="BestConfigurationSet"/>: Hsu's multiple
+/// comparisons with the best, paired by seed).
 /// </summary>
 public sealed class RunComparison
 {
     private RunComparison(IReadOnlyList<string> domains, IReadOnlyList<ComparisonRow> rows, IReadOnlyList<IGrouping<string, RunMetrics>> groups,
-                          ComparisonMetric metric, Ranking ranking, double[]? scale)
+                          ComparisonMetric metric, Ranking ranking, double[]? scale, Func<int, SimultaneousFamily> family)
     {
         Domains = domains;
         Rows = rows;
@@ -22,8 +23,9 @@ public sealed class RunComparison
         Metric = metric;
         Ranking = ranking;
         RankingScale = scale;
-        VersusBest = BestVersusRest.Compare(groups.Select(g => new KeyValuePair<string, IReadOnlyDictionary<long, double>>(g.Key,
-            g.GroupBy(r => r.Seed).ToDictionary(s => s.Key, s => FinalScore(s.First(), metric, scale)))).ToList());
+        Scores = groups.Select(g => new KeyValuePair<string, IReadOnlyDictionary<long, double>>(g.Key,
+            g.GroupBy(r => r.Seed).ToDictionary(s => s.Key, s => FinalScore(s.First(), metric, scale)))).ToList();
+        BestSet = BestConfigurationSet.Compute(Scores, family(groups.Count));
     }
 
     private readonly IReadOnlyList<IGrouping<string, RunMetrics>> _groups;
@@ -38,8 +40,14 @@ public sealed class RunComparison
     /// <summary>Every run read, grouped by configuration (the seeds of each).</summary>
     public IReadOnlyList<IGrouping<string, RunMetrics>> Runs => _groups;
 
-    /// <summary>The configuration with the lowest mean ranking score, and every other one paired against it on shared seeds.</summary>
-    public BestVersusRest VersusBest { get; }
+    /// <summary>configuration → (seed → final ranking score): what the set of possible best configurations is computed from.</summary>
+    public IReadOnlyList<KeyValuePair<string, IReadOnlyDictionary<long, double>>> Scores { get; }
+
+    /// <summary>
+    /// Multiple comparisons with the best on the ranking score (<see cref="BestConfigurationSet"/>): the configurations
+    /// that may be the best, and for each an interval for its difference to the best of the others, at the family's level.
+    /// </summary>
+    public BestConfigurationSet BestSet { get; }
     public IReadOnlyList<string> Domains { get; }
     public IReadOnlyList<ComparisonRow> Rows { get; }
 
@@ -56,8 +64,12 @@ public sealed class RunComparison
     /// <param name="allowIncomplete">read unfinished runs too (listed in <see cref="Incomplete"/>).</param>
     /// <param name="ranking">what decides the best (default: the π-loss).</param>
     /// <param name="floors">each domain's unigram floor (needed to rank by the excess over it), or null.</param>
+    /// <param name="family">the simultaneous family for k configurations (default: <see cref="SimultaneousFamily.For"/>
+    /// with no baseline and one look); a report with a baseline table or a racing sweep passes its own, so every
+    /// statement of the report on the ranking score shares one critical value.</param>
     public static RunComparison Build(IEnumerable<string> runDirectories, ComparisonMetric? metric = null, bool allowIncomplete = false,
-                                      Ranking? ranking = null, IReadOnlyList<TorchMixing.Data.UnigramBaseline>? floors = null)
+                                      Ranking? ranking = null, IReadOnlyList<TorchMixing.Data.UnigramBaseline>? floors = null,
+                                      Func<int, SimultaneousFamily>? family = null)
     {
         metric ??= ComparisonMetric.Test;
         ranking ??= Ranking.PiLoss;
@@ -91,21 +103,23 @@ public sealed class RunComparison
             ? Enumerable.Range(0, domains.Length).Select(i => g.Average(r => RunMetrics.At(metric.DomainLoss(metric.Last(r)!)!, i))).ToArray()
             : null, groups.Select(g => g.Key).ToList());
         var rows = groups.Select(g => Row(g.Key, g.ToList(), domains.Length, metric, scale)).ToList();
-        return new RunComparison(domains, rows, groups, metric, ranking, scale) { Incomplete = incomplete };
+        return new RunComparison(domains, rows, groups, metric, ranking, scale, family ?? (k => SimultaneousFamily.For(k))) { Incomplete = incomplete };
     }
 
     /// <summary>
-    /// Every configuration paired against <paramref name="baseline"/> on each domain's final loss and on the π-loss
-    /// (<see cref="BaselineComparison"/>), on the same metric as the table.
+    /// Every configuration paired against <paramref name="baseline"/> on each domain's final loss and on the ranking
+    /// score (the π-loss by default; <see cref="BaselineComparison"/>), on the same metric as the table. The score column is stated at
+    /// <see cref="BestSet"/>'s family level (the same critical value as the set), so the two can never disagree on a
+    /// pair; the per-domain columns are their own Holm–Bonferroni family.
     /// </summary>
     public BaselineComparison VersusBaseline(string baseline) =>
-        BaselineComparison.Compare(baseline, [.. Domains, "π-loss"], _groups.Select(g => new KeyValuePair<string, IReadOnlyDictionary<long, double[]>>(g.Key,
+        BaselineComparison.Compare(baseline, [.. Domains, Ranking.ShortLabel], _groups.Select(g => new KeyValuePair<string, IReadOnlyDictionary<long, double[]>>(g.Key,
             g.GroupBy(r => r.Seed).ToDictionary(s => s.Key, s =>
             {
                 var last = Metric.Last(s.First())!;
                 var perDomain = Metric.DomainLoss(last)!;
-                return (double[])[.. Enumerable.Range(0, Domains.Count).Select(i => RunMetrics.At(perDomain, i)), Metric.PiLoss(last)!.Value];
-            }))).ToList());
+                return (double[])[.. Enumerable.Range(0, Domains.Count).Select(i => RunMetrics.At(perDomain, i)), FinalScore(s.First(), Metric, RankingScale)];
+            }))).ToList(), familyColumn: Domains.Count, family: BestSet.Family);
 
     private static double FinalPiLoss(RunMetrics run, ComparisonMetric metric) => metric.PiLoss(metric.Last(run)!)!.Value;
 
@@ -147,8 +161,8 @@ public sealed class RunComparison
 
     public IReadOnlyList<string> Headers =>
         ["config", "seeds", "mode", .. Domains.Select(d => $"{Metric.ShortLabel} {d}"), $"{Metric.ShortLabel} π-loss",
-         .. (ScoreColumn ? (string[])[$"{Metric.ShortLabel} {Ranking.ShortLabel}"] : []), $"{Ranking.ShortLabel} − best (paired)", "p (Holm)",
-         "95% verdict", "grad noise Σs²bv²", "final p", "final π·w"];
+         .. (ScoreColumn ? (string[])[$"{Metric.ShortLabel} {Ranking.ShortLabel}"] : []), $"{Ranking.ShortLabel} − best of others",
+         $"MCB {BestSet.Family.Confidence:P0} interval", "verdict", "grad noise Σs²bv²", "final p", "final π·w"];
 
     public IEnumerable<IReadOnlyList<string>> TableRows()
     {
@@ -157,11 +171,10 @@ public sealed class RunComparison
         {
             var piw = r.Importance.Select((p, i) => p * r.LossWeights[i]).ToArray();
             double sum = piw.Sum();
-            var vs = VersusBest.Others.FirstOrDefault(o => o.Config == r.Name);
+            var mcb = BestSet[r.Name];
             yield return [r.Name, r.Seeds.ToString(inv), r.Mode, .. r.DomainLoss.Select(c => Fmt(c)), Fmt(r.PiLoss),
                           .. (ScoreColumn ? (string[])[Fmt(r.Score)] : []),
-                          vs is null ? "best" : Fmt(vs.Difference), vs is null || !vs.Testable ? "–" : vs.HolmPValue.ToString("F3", inv),
-                          vs is null ? "–" : vs.Verdict,
+                          BestSetRow.Signed(mcb.Estimate), mcb.IntervalText, mcb.Verdict,
                           r.GradientNoise.N == 0 ? "–" : r.GradientNoise.ToString(),
                           string.Join("/", r.SamplingWeights.Select(v => v.ToString("F2", inv))),
                           string.Join("/", piw.Select(v => (v / sum).ToString("F2", inv)))];

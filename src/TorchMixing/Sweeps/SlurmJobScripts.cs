@@ -62,7 +62,7 @@ public static class SlurmJobScripts
         return dir;
     }
 
-    private static StringBuilder Header(SweepConfig cfg, string jobName, string cwd, string output, int cpus, string comment)
+    internal static StringBuilder Header(SweepConfig cfg, string jobName, string cwd, string output, int cpus, string comment)
     {
         var sb = new StringBuilder();
         sb.AppendLine("#!/bin/bash");

@@ -57,6 +57,12 @@ public sealed record SweepConfig
     /// <summary><see cref="RankBy"/> read.</summary>
     public Reporting.Ranking Ranking => Reporting.Ranking.Parse(RankBy, "rank_by");
 
+    /// <summary>
+    /// Racing: run the seeds in rounds and stop giving seeds to configurations that are confidently not the best
+    /// (<see cref="RacingConfig"/>, <see cref="RacingDecision"/>). Null: every configuration runs every seed.
+    /// </summary>
+    public RacingConfig? Racing { get; init; }
+
     /// <summary>Seeds run for every configuration (the runs' <c>seed</c>).</summary>
     public long[] Seeds { get; init; } = [0, 1, 2];
 
@@ -103,6 +109,15 @@ public sealed record SweepConfig
             if (string.IsNullOrWhiteSpace(a.Key) || a.Key.Contains('='))
                 throw new UserInputException($"{source}: grid[{i}].key must be a config field such as optimizer.learning_rate.");
             if (a.Values.Count == 0) throw new UserInputException($"{source}: grid[{i}].values is empty.");
+        }
+        if (Racing is not null)
+        {
+            if (RegMix is not null) throw new UserInputException($"{source}: racing and regmix exclude each other (the regression needs every proxy's runs).");
+            Racing.Validated($"{source}: racing", Seeds.Length);
+            // The race judges each look on the π-loss alone (SweepRace); a ranking whose scale moves with the runs
+            // (a reference's mean) would change earlier looks' scores, so other rankings are not raced.
+            if (Reporting.Ranking.Parse(RankBy, $"{source}: rank_by").Kind != Reporting.RankingKind.PiLoss)
+                throw new UserInputException($"{source}: racing ranks by the π-loss only; remove rank_by or the racing section.");
         }
         Slurm.Validated($"{source}: slurm");
         Reporting.Ranking.Parse(RankBy, $"{source}: rank_by");

@@ -36,7 +36,7 @@ public sealed class SweepManifest
     public static SweepManifest Open(string directory, SweepPlan plan)
     {
         var m = new SweepManifest(directory, plan);
-        var record = new ManifestRecord { Name = plan.Config.Name, Config = plan.ConfigPath, Base = plan.Config.Base, Tasks = plan.Tasks };
+        var record = new ManifestRecord { Name = plan.Config.Name, Config = plan.ConfigPath, Base = plan.Config.Base, Tasks = plan.Tasks, Racing = plan.Config.Racing };
         if (File.Exists(m.ManifestPath))
         {
             ManifestRecord old;
@@ -49,6 +49,9 @@ public sealed class SweepManifest
                                              "it is rewritten from the sweep config, and finished runs (tasks/, runs/) are kept and skipped.", e);
             }
             string? diff = Difference(old.Tasks, plan.Tasks);
+            // A race's decisions are replayed from its rounds, margin and confidence: changing them would re-decide the past.
+            if (diff is null && ConfigLoader.Serialize(old.Racing) != ConfigLoader.Serialize(plan.Config.Racing))
+                diff = "its racing section differs (rounds, margin or confidence)";
             if (diff is not null)
                 throw new UserInputException($"{m.ManifestPath}: the sweep changed since this folder was started ({diff}); " +
                                              "run it into a new --out folder, or restore the original sweep and base configs.");
@@ -102,5 +105,8 @@ public sealed class SweepManifest
         public string Config { get; init; } = "";
         public string Base { get; init; } = "";
         public IReadOnlyList<SweepTask> Tasks { get; init; } = [];
+
+        /// <summary>The racing section of a racing sweep (null otherwise).</summary>
+        public RacingConfig? Racing { get; init; }
     }
 }

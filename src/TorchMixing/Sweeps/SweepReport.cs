@@ -10,8 +10,9 @@ namespace TorchMixing.Sweeps;
 
 /// <summary>
 /// The end of a sweep: <c>report.md</c> (per configuration the final per-domain loss and π-loss, mean ± Student-t 95%
-/// interval over seeds; each configuration's π-loss paired against the best's on shared seeds, Holm–Bonferroni over
-/// the comparisons), PNG plots under <c>plots/</c>, and <c>mixture.json</c> with the weights of the configuration
+/// interval over seeds; the set of configurations that may be the best and each one's simultaneous interval to the
+/// best of the others, from <see cref="BestConfigurationSet"/>, one family with the baseline table's π-loss column),
+/// PNG plots under <c>plots/</c>, and <c>mixture.json</c> with the weights of the member of that set
 /// with the lowest mean π-loss. Reads the runs through <see cref="RunComparison"/> and <see cref="MixtureFile"/>, and
 /// the metric from <see cref="SweepMetric"/>. A RegMix sweep reports its regression too (<see cref="RegMixAnalysis"/>):
 /// there <c>mixture.json</c> is the mixture the regression predicts best, the answer RegMix is for, and the
@@ -35,9 +36,12 @@ public static class SweepReport
     public static string Write(SweepManifest manifest, out RegMixAnalysis? regMix)
     {
         regMix = null;
+        var cfg = manifest.Plan.Config;
+        // A racing sweep reports the runs its race called for, at the race's family level (looks × comparisons).
+        var race = cfg.Racing is null ? null : SweepRace.Decide(manifest);
         // A status file that says done is not enough: a run whose metrics.jsonl lost its last lines would be read at an
         // earlier evaluation as if final. Only runs whose last line is the final evaluation count as finished.
-        var done = manifest.Finished();
+        var done = race is null ? manifest.Finished() : SweepRace.Finished(manifest, race);
         var progress = done.ToDictionary(t => t, t => RunMetrics.Load(manifest.RunPath(t)).Progress);
         var finished = done.Where(t => progress[t].Finished).ToList();
         var notFinished = done.Where(t => !progress[t].Finished).Select(t => $"{t.RunDirectory}: {progress[t].Description}").ToList();
@@ -47,12 +51,13 @@ public static class SweepReport
         var dirs = finished.Select(manifest.RunPath).ToList();
         var ranking = manifest.Plan.Config.Ranking;
         var floors = UnigramFloors.ForRun(dirs[0]);
-        var cmp = RunComparison.Build(dirs, metric, ranking: ranking, floors: floors);
+        SimultaneousFamily Family(int _) => SweepRace.Family(cfg, manifest.Plan.Configurations.Count);
+        var cmp = RunComparison.Build(dirs, metric, ranking: ranking, floors: floors, family: Family);
         var design = manifest.Plan.RegMix;
         // A RegMix sweep picks (its prediction and its best-observed proxy) on validation only, by the π-loss its
         // regression fits; the tables rank by test.
-        var selection = design is null ? cmp : RunComparison.Build(dirs, RegMixAnalysis.Metric);
-        string best = selection.VersusBest.Best;
+        var selection = design is null ? cmp : RunComparison.Build(dirs, RegMixAnalysis.Metric, family: Family);
+        string best = selection.BestSet.Best;
         var bestRow = selection.Rows.Single(r => r.Name == best);
 
         string plots = Path.Combine(manifest.Directory, "plots");
@@ -81,7 +86,7 @@ public static class SweepReport
             regMixText = RegMixMarkdown(design, analysis, mixture);
         }
 
-        AtomicFile.WriteAllText(Path.Combine(manifest.Directory, ReportFile), Markdown(manifest, cmp, finished.Count, written, mixture, observedFile, regMixText, best, notFinished, floors));
+        AtomicFile.WriteAllText(Path.Combine(manifest.Directory, ReportFile), Markdown(manifest, cmp, finished.Count, written, mixture, observedFile, regMixText, race, best, notFinished, floors));
         return best;
     }
 
@@ -162,6 +167,34 @@ public static class SweepReport
         return sb.ToString();
     }
 
+    /// <summary>The race: what was decided, at what confidence, each look, and the runs spent against the fixed design.</summary>
+    private static string RacingMarkdown(RacingDecision race, RacingConfig racing, long[] seeds)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine("## Racing");
+        sb.AppendLine();
+        sb.AppendLine($"**{Capital(race.Summary)}.**");
+        sb.AppendLine();
+        sb.AppendLine(string.Create(inv,
+            $"Seeds in rounds of {string.Join(" + ", racing.Rounds)} ({string.Join(", ", seeds)} in that order); practical margin {racing.Margin:G3} " +
+            $"({(racing.Margin > 0 ? "the race stops once every remaining configuration's upper bound to the best of the others is below it" : "0: no equivalence stop")}). " +
+            $"After each round, a look: multiple comparisons with the best over the configurations still in the race, on all their seeds so far; " +
+            $"those confidently worse than another remaining one leave. Every look is judged at the critical value of one family for the whole " +
+            $"race — Bonferroni over {race.Family.Bounds} one-sided bounds ({race.Family.Description}) — so with probability at least " +
+            $"{race.Family.Confidence:P0} the best configuration is never eliminated, and every configuration declared equivalent is within the " +
+            $"margin of it (normal, seed-paired differences). Runs: {race.Runs} of the fixed design's {race.FixedRuns} " +
+            $"({(double)race.Runs / race.FixedRuns:P0}; every run trains the same budget, so this is the compute spent)."));
+        sb.AppendLine();
+        TableHeader(sb, ["look", "seeds so far", "compared", "left the race (confidently worse than)", "may be best after the look"]);
+        foreach (var look in race.Looks)
+            TableRow(sb, [(look.Round + 1).ToString(inv), look.Seeds.ToString(inv), look.Set.Rows.Count.ToString(inv),
+                          look.Eliminated.Count == 0 ? "–" : string.Join(", ", look.Eliminated.Select(e => $"{e} ({look.Set[e].WorseThan})")),
+                          string.Join(", ", look.Set.Set)]);
+        sb.AppendLine();
+        return sb.ToString();
+    }
+
     /// <summary>A Markdown table's header line and its separator.</summary>
     private static void TableHeader(StringBuilder sb, IReadOnlyList<string> headers)
     {
@@ -172,21 +205,24 @@ public static class SweepReport
     private static void TableRow(StringBuilder sb, IEnumerable<string> cells) => sb.AppendLine("| " + string.Join(" | ", cells) + " |");
 
     private static string Markdown(SweepManifest manifest, RunComparison cmp, int finished, IReadOnlyList<string> plots, MixtureFile mixture,
-                                   string mixtureFile, string? regMix, string selected, IReadOnlyList<string> notFinished, IReadOnlyList<UnigramBaseline>? floors)
+                                   string mixtureFile, string? regMix, RacingDecision? race, string selected, IReadOnlyList<string> notFinished,
+                                   IReadOnlyList<UnigramBaseline>? floors)
     {
         var inv = CultureInfo.InvariantCulture;
         var cfg = manifest.Plan.Config;
         var metric = cmp.Metric;
-        var vs = cmp.VersusBest;
+        var set = cmp.BestSet;
         var sb = new StringBuilder();
         sb.AppendLine($"# Sweep {cfg.Name}");
         sb.AppendLine();
         // The sweep file's note is left out: it documents the file, and a copied template's note states the template's
         // counts, not this sweep's; the line below states the plan's own.
-        int total = manifest.Tasks.Count;
+        int total = race?.Runs ?? manifest.Tasks.Count;
+        bool incomplete = race is null ? finished < total : race.Outcome == RacingOutcome.Running;
         sb.AppendLine($"Base config `{cfg.Base}`; {manifest.Plan.Configurations.Count} configurations × {cfg.Seeds.Length} seeds " +
-                      $"({string.Join(", ", cfg.Seeds)}); {finished} of {total} runs finished" +
-                      (finished < total ? " — **the sweep is incomplete; figures cover the finished runs only**." : "."));
+                      $"({string.Join(", ", cfg.Seeds)}){(race is null ? "" : " at most (racing)")}; {finished} of {total} runs " +
+                      $"{(race is null ? "" : "called for so far ")}finished" +
+                      (incomplete ? " — **the sweep is incomplete; figures cover the finished runs only**." : "."));
         sb.AppendLine();
         if (notFinished.Count > 0)
         {
@@ -195,29 +231,31 @@ public static class SweepReport
             foreach (var n in notFinished) sb.AppendLine($"- {n}");
             sb.AppendLine();
         }
+        if (race is not null) sb.Append(RacingMarkdown(race, cfg.Racing!, cfg.Seeds));
         sb.AppendLine($"Metric: the final **{metric.Label}** evaluation of each run (metrics.jsonl `{metric.DomainLossKey}`, `{metric.PiLossKey}`): " +
                       "per-domain loss in nats per token and the π-weighted loss. Values are mean ± the Student-t 95% interval over seeds. " +
                       $"Configurations are {cmp.Ranking.Definition}. " +
-                      $"\"vs best\" is the paired difference of the {cmp.Ranking.ShortLabel} against **{vs.Best}** on the seeds both ran " +
-                      "(same data order and initialisation), with its own t interval; p is the paired t-test's, Holm–Bonferroni-adjusted.");
+                      $"\"{cmp.Ranking.ShortLabel} − best of others\" is each configuration's paired difference (on the seeds both ran: same data order and " +
+                      "initialisation) to the best of the other configurations, with its simultaneous interval from multiple comparisons with " +
+                      $"the best (MCB); \"may be best\" marks the confidence set of configurations that may have the lowest expected {cmp.Ranking.ShortLabel}.");
         sb.AppendLine();
         var headers = new List<string> { "configuration", "seeds", "mode" };
         headers.AddRange(cmp.Domains.Select(d => $"{metric.Label} {d}"));
         bool scoreColumn = cmp.Ranking.Kind != RankingKind.PiLoss;
         headers.Add($"{metric.Label} π-loss");
         if (scoreColumn) headers.Add($"{metric.Label} {cmp.Ranking.ShortLabel}");
-        headers.AddRange([$"{cmp.Ranking.ShortLabel} − best (paired)", "p (Holm)", "at 95 %"]);
+        headers.AddRange([$"{cmp.Ranking.ShortLabel} − best of others", $"MCB {set.Family.Confidence:P0} interval", "verdict"]);
         TableHeader(sb, headers);
         foreach (var r in cmp.Rows.OrderBy(r => r.Score.Mean))
         {
-            var o = vs.Others.FirstOrDefault(x => x.Config == r.Name);
-            var cells = new List<string> { r.Name == vs.Best ? $"**{r.Name}**" : r.Name, r.Seeds.ToString(inv), r.Mode };
+            var o = set[r.Name];
+            var cells = new List<string> { r.Name == set.Best ? $"**{r.Name}**" : r.Name, r.Seeds.ToString(inv), r.Mode };
             cells.AddRange(r.DomainLoss.Select(Fmt));
             cells.Add(Fmt(r.PiLoss));
             if (scoreColumn) cells.Add(Fmt(r.Score));
-            cells.Add(o is null ? "best" : Fmt(o.Difference, signed: true));
-            cells.Add(o is null || !o.Testable ? "–" : o.HolmPValue.ToString("F3", inv));
-            cells.Add(o is null ? "–" : o.Verdict);
+            cells.Add(BestSetRow.Signed(o.Estimate));
+            cells.Add(o.IntervalText);
+            cells.Add(o.Verdict);
             TableRow(sb, cells);
         }
         var unigram = floors is not null && floors.Select(u => u.Domain).SequenceEqual(cmp.Domains) ? floors : null;
@@ -237,13 +275,18 @@ public static class SweepReport
                           "language model has to beat; its π-loss weights them with the runs' π.");
         }
         sb.AppendLine();
-        int significant = vs.Others.Count(o => o.Testable && o.Significant);
-        sb.AppendLine($"**Best by {metric.Label} {cmp.Ranking.Label}: {vs.Best}** ({Fmt(vs.BestScore)}). {Capital(vs.Method)}: " +
-                      $"{significant} of {vs.Comparisons} significantly worse than {vs.Best}" +
-                      (vs.Comparisons - significant > 0 ? $"; the other {vs.Comparisons - significant} are within noise of it at this number of seeds." : "."));
+        var members = set.Set;
+        string score = $"{metric.Label} {cmp.Ranking.Label}";
+        sb.AppendLine($"**Best by {score}: {set.Best}** ({Fmt(cmp.Rows.Single(r => r.Name == set.Best).Score)}). " +
+                      (members.Count == 1
+                          ? $"It is the only configuration that may be the best: every other one is confidently worse than some configuration."
+                          : $"{members.Count} of {set.Rows.Count} configurations may be the best ({string.Join(", ", members)}); the others are " +
+                            "confidently worse than some configuration. More seeds narrow the set."));
+        sb.AppendLine();
+        sb.AppendLine($"*Guarantee.* {set.GuaranteeFor(score)}.");
         sb.AppendLine();
         sb.Append(HealthMarkdown(cmp, unigram));
-        sb.AppendLine(selected == vs.Best
+        sb.AppendLine(selected == set.Best
             ? $"Its weights are in `{mixtureFile}` ({mixture.Mode.ToString().ToLowerInvariant()} mode, policy {mixture.Policy}):"
             : $"`{mixtureFile}` holds the weights of **{selected}**, the lowest on {RegMixAnalysis.Metric.Label} π-loss (a RegMix sweep never picks on test) " +
               $"({mixture.Mode.ToString().ToLowerInvariant()} mode, policy {mixture.Policy}):");
@@ -260,8 +303,8 @@ public static class SweepReport
             sb.AppendLine($"### Against {baseline}");
             sb.AppendLine();
             sb.AppendLine($"Paired difference configuration − {baseline} of the final {metric.Label} loss per domain and of the π-loss, mean ± " +
-                          $"Student-t 95 % interval over shared seeds; negative = lower loss than {baseline}; **\\*** = significant after " +
-                          $"Holm–Bonferroni over the whole table. {Capital(against.Method)}.");
+                          $"Student-t 95 % interval over shared seeds (the π-loss column: the simultaneous interval of the set above); " +
+                          $"negative = lower loss than {baseline}; **\\*** = significant. {Capital(against.Method)}.");
             sb.AppendLine();
             // The cells' significance star is Markdown emphasis unless escaped.
             TableHeader(sb, against.Headers.Select(h => h.Replace("*", "\\*")).ToList());

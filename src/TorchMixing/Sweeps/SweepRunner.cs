@@ -32,11 +32,12 @@ public sealed partial class SweepRunner
     /// <summary>
     /// Runs every unfinished task, <paramref name="jobs"/> at a time; returns the tasks that failed. All processes are
     /// started from the calling thread and it stays alive while they run (the parent-death signal follows the thread
-    /// that started a child).
+    /// that started a child). <paramref name="only"/> limits the run to those tasks (a racing sweep's round).
     /// </summary>
-    public IReadOnlyList<SweepTask> RunAll(int jobs, Action<SweepProgress>? progress = null, CancellationToken ct = default)
+    public IReadOnlyList<SweepTask> RunAll(int jobs, Action<SweepProgress>? progress = null, CancellationToken ct = default,
+                                           IReadOnlyList<SweepTask>? only = null)
     {
-        var tasks = _manifest.Tasks;
+        var tasks = only ?? _manifest.Tasks;
         var pending = new Queue<SweepTask>(tasks.Where(t => _manifest.Status(t).State != SweepTaskState.Done));
         var running = new List<Child>();
         var failed = new List<SweepTask>();

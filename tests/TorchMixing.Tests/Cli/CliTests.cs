@@ -48,6 +48,7 @@ public class CliTests
         { "bench data", "--catalog" },
         { "bench train", "--steps" },
         { "bench proxy", "--steps" },
+        { "bench sweeps", "--sweeps" },
     };
 
     [Fact]

@@ -59,11 +59,11 @@ public class RankingTests : IDisposable
     {
         var dirs = Matrix();
         var byPi = RunComparison.Build(dirs);
-        Assert.Equal("loud", byPi.VersusBest.Best);
+        Assert.Equal("loud", byPi.BestSet.Best);
         Assert.Equal(Loss("loud", 1).Average(), byPi.Rows.Single(r => r.Name == "loud").Score.Mean, 12);
 
         var byFloor = RunComparison.Build(dirs, ranking: Ranking.PiExcessOverUnigram, floors: Floors);
-        Assert.Equal("quiet", byFloor.VersusBest.Best);
+        Assert.Equal("quiet", byFloor.BestSet.Best);
         foreach (var c in new[] { "loud", "quiet" })
         {
             // (L − F)/F per domain, π = (1, 1): the mean of the two relative excesses, averaged over the seeds.
@@ -75,7 +75,7 @@ public class RankingTests : IDisposable
         Assert.Contains("π-excess/unigram − best (paired)", byFloor.Headers);
 
         var byReference = RunComparison.Build(dirs, ranking: Ranking.Parse(JsonNode.Parse("""{"reference": "loud"}"""), "rank_by"));
-        Assert.Equal("quiet", byReference.VersusBest.Best);
+        Assert.Equal("quiet", byReference.BestSet.Best);
         double[] r = [5.931, 0.5495];   // loud's mean final loss per domain over seeds 0, 1, 2
         Assert.Equal(r[0], byReference.RankingScale![0], 12);
         Assert.Equal(r[1], byReference.RankingScale![1], 12);

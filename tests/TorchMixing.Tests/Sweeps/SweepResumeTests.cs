@@ -100,16 +100,18 @@ public class SweepResumeTests : IDisposable
         string best = means.OrderBy(kv => kv.Value).First().Key;
         string report = File.ReadAllText(Path.Combine(outDir, SweepReport.ReportFile));
         Assert.Contains($"**Best by test π-loss: {best}**", report);
-        Assert.Contains("1 paired comparison against", report);
+        // One family: 1 comparison with the best + 2 one-sided bounds against the baseline.
+        Assert.Contains("*Guarantee.* With probability at least 95 %, the set contains the configuration with the lowest expected test π-loss", report);
+        Assert.Contains("Bonferroni over 3 one-sided Student-t bounds", report);
         Assert.True(File.Exists(Path.Combine(outDir, "plots", "compare_pi_loss.png")));
         var mixture = MixtureFile.Load(Path.Combine(outDir, SweepReport.MixtureFileName));
         Assert.Equal("sweep", mixture.Origin!.Kind);
         Assert.Equal(best, mixture.Origin.Config);
         Assert.Equal([0L, 1L], mixture.Origin.Seeds);
         Assert.StartsWith("test π-loss", mixture.Origin.SelectedBy);
-        // The baseline table: loss-only against uniform on the three domains and the π-loss, one family of 4.
+        // The baseline table: loss-only against uniform on the three domains (a Holm family of 3) and the π-loss (the set's family).
         Assert.Contains("### Against uniform", report);
-        Assert.Contains("4 paired comparisons against uniform (1 configurations × 4 columns", report);
+        Assert.Contains("the other 3 cells (1 configurations × 3 columns)", report);
         Assert.Contains("| loss-only | 2 |", report);
         Assert.Equal(best == "loss-only" ? 0.3 : 1.0, mixture.Domains[2].LossWeight, 9);
     }
