@@ -59,7 +59,7 @@ public static class CompareCommand
         if (cmp.Metric == ComparisonMetric.Test)
             foreach (var e in RunHealthWarnings.TestSplits(cmp, floors))
                 Terminal.Info(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                    $"test {e.Domain}: {(e.Documents > 0 ? $"{e.Documents} documents, " : "")}{(e.Sequences > 0 ? $"{e.Sequences} sequences evaluated, " : "")}loss SE {e.StandardError:F4} nats"));
+                    $"test {e.Domain}: {(e.Documents > 0 ? $"{e.Documents} documents, " : "")}{(e.Sequences > 0 ? $"{e.Sequences} sequences evaluated, " : "")}{(double.IsFinite(e.StandardError) ? $"loss SE {e.StandardError:F4} nats" : "loss SE not logged by these runs")}"));
         foreach (var w in RunHealthWarnings.For(cmp, floors)) Terminal.Info($"warning: {w}");
         if (baseline is not null)
         {

@@ -72,7 +72,7 @@ public class RankingTests : IDisposable
         }
         Assert.Equal([7.0, 0.7], byFloor.RankingScale!);
         Assert.Contains("test π-excess/unigram", byFloor.Headers);
-        Assert.Contains("π-excess/unigram − best (paired)", byFloor.Headers);
+        Assert.Contains("π-excess/unigram − best of others", byFloor.Headers);
 
         var byReference = RunComparison.Build(dirs, ranking: Ranking.Parse(JsonNode.Parse("""{"reference": "loud"}"""), "rank_by"));
         Assert.Equal("quiet", byReference.BestSet.Best);

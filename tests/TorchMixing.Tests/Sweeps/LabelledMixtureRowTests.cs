@@ -40,7 +40,7 @@ public class LabelledMixtureRowTests : IDisposable
         Assert.Contains(labelled, l => l.Name == "regmix");
 
         node["configurations"] = rows;
-        node["base"] = Path.Combine(RepoPaths.Root, node["base"]!.GetValue<string>());
+        node["base"] = Path.Combine(RepoPaths.Root, "experiments", node["base"]!.GetValue<string>()); // base is relative to the sweep file
         node["catalog"] = Path.Combine(RepoPaths.Root, node["catalog"]!.GetValue<string>());
         node["set"] = new JsonArray($"train.token_budget={steps * batch * 64}", "train.batch_size=12", "train.eval_every=1000",
                                     "train.eval_sequences=8", "train.log_every=5", "train.checkpoint_every=1000", "train.grad_stats_every=0");

@@ -50,7 +50,7 @@ public class SweepReportDetailsTests : IDisposable
         Assert.Equal("va", best);   // by π-loss loss-only (3.245) would win; relative to uniform va's −0.0175 beats loss-only's +0.045
         string report = File.ReadAllText(Path.Combine(manifest.Directory, SweepReport.ReportFile));
         Assert.Contains("**Best by test π-weighted relative excess over uniform: va**", report);
-        Assert.Contains("π-excess/uniform − best (paired)", report);
+        Assert.Contains("π-excess/uniform − best of others", report);
         Assert.DoesNotContain(plan.Config.Note!, report);
         Assert.Contains("3 configurations × 2 seeds", report);
         Assert.Contains("test π-loss still falling in 2 of 2 seeds", report);
