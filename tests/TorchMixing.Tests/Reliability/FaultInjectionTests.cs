@@ -25,22 +25,7 @@ public class FaultInjectionTests : IDisposable
     /// <summary>A tiny synthetic run: 36 steps of a 2-layer GPT, a checkpoint every 3 steps, VA moving the weights.</summary>
     private string Config(int steps = 36)
     {
-        string path = Path.Combine(_root, "tiny.json");
-        File.WriteAllText(path, $$"""
-        {
-          "name": "tiny", "seed": 7, "threads": 1,
-          "model": { "vocab_size": 48, "sequence_length": 16, "layers": 2, "heads": 2, "width": 32 },
-          "data": { "synthetic": { "domains": [
-            { "name": "a", "tokens": 3000, "branching": 2 },
-            { "name": "b", "tokens": 3000, "branching": 6 },
-            { "name": "noisy", "tokens": 3000, "branching": 2, "copy_of": "a", "corruption": 0.4 } ] } },
-          "optimizer": { "learning_rate": 0.01, "min_learning_rate": 0.001, "warmup_steps": 3 },
-          "train": { "batch_size": 8, "token_budget": {{8 * 16 * steps}}, "eval_every": 4, "eval_sequences": 8,
-                     "checkpoint_every": 3, "keep_checkpoints": 2, "grad_stats_every": 3 },
-          "weights": { "loss_weights": [1, 2, 0.5], "policy": { "policy": "va", "va": { "update_every": 6 } } }
-        }
-        """);
-        return path;
+        return TinyRunConfig.Write(_root, steps, """{ "loss_weights": [1, 2, 0.5], "policy": { "policy": "va", "va": { "update_every": 6 } } }""");
     }
 
     private static List<string> Metrics(string run) =>
