@@ -109,16 +109,8 @@ public static class ExportCommand
             return (MixtureFile.Load(path), path, []);
         }
         if (sources.Any(File.Exists)) throw new UserInputException("give either one mixture.json or run folders, not both.");
-        var incomplete = new List<(string, string)>();
-        foreach (var run in sources.Where(s => File.Exists(Path.Combine(s, "metrics.jsonl"))).Select(RunMetrics.Load))
-        {
-            var progress = run.Progress;
-            if (progress.Finished) continue;
-            if (!allowIncomplete)
-                throw new UserInputException($"{run.Directory}: {progress.Description}; its weights are not final " +
-                                             "(wait for the run to finish, resume it, or pass --allow-incomplete to export them marked as incomplete).");
-            incomplete.Add((run.Directory, progress.Description));
-        }
+        var incomplete = RunProgress.Unfinished(sources.Where(s => File.Exists(Path.Combine(s, "metrics.jsonl"))).Select(RunMetrics.Load), allowIncomplete,
+            "its weights are not final (wait for the run to finish, resume it, or pass --allow-incomplete to export them marked as incomplete).");
         return (MixtureFile.FromRuns(sources), sources[0], incomplete);
     }
 

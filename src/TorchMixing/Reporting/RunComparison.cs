@@ -74,16 +74,8 @@ public sealed class RunComparison
         metric ??= ComparisonMetric.Test;
         ranking ??= Ranking.PiLoss;
         var loaded = runDirectories.Select(RunMetrics.Load).ToList();
-        var incomplete = new List<(string, string)>();
-        foreach (var r in loaded)
-        {
-            var progress = r.Progress;
-            if (progress.Finished) continue;
-            if (!allowIncomplete)
-                throw new UserInputException($"{r.Directory}: {progress.Description}; compare reads finished runs only " +
-                                             "(wait for it to finish, or pass --allow-incomplete to include it, marked as incomplete).");
-            incomplete.Add((r.Directory, progress.Description));
-        }
+        var incomplete = RunProgress.Unfinished(loaded, allowIncomplete,
+            "compare reads finished runs only (wait for it to finish, or pass --allow-incomplete to include it, marked as incomplete).");
         var runs = loaded.Where(r => metric.Last(r) is not null).ToList();
         if (runs.Count == 0)
             throw new UserInputException(metric == ComparisonMetric.Test && loaded.Any(r => r.LastEvaluation is not null)
