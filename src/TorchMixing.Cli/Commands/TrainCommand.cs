@@ -48,15 +48,23 @@ public static class TrainCommand
 
         if (Terminal.IsInteractive)
         {
+            // Redrawn from the training thread, never from Spectre's refresh thread: a second thread that allocates while
+            // libtorch runs can trigger the garbage collection that frees a temporary TorchSharp Scalar mid-call
+            // (docs/reliability.md, "Unknown scalar type").
             AnsiConsole.Progress()
+                .AutoRefresh(false)
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                 .Start(ctx =>
                 {
                     var task = ctx.AddTask(cfg.Name, maxValue: trainer.TotalSteps);
+                    var redrawn = System.Diagnostics.Stopwatch.StartNew();
                     trainer.Run(resume, stopAfter, r =>
                     {
                         task.Value = r.Step;
                         task.Description = Markup.Escape(Describe(r));
+                        if (redrawn.ElapsedMilliseconds < 100 && r.Step != r.TotalSteps) return;
+                        ctx.Refresh();
+                        redrawn.Restart();
                     });
                 });
         }
