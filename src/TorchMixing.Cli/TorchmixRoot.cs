@@ -18,6 +18,7 @@ public static class TorchmixRoot
             CompareCommand.Create(),
             ExportCommand.Create(),
             SweepCommand.Create(),
+            TransferCommand.Create(),
             StudyCommand.Create(),
             DataCommand.Create(),
             BenchCommand.Create(),

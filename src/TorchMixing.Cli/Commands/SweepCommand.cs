@@ -97,6 +97,16 @@ public static class SweepCommand
             return 0;
         }
 
+        RunLocally(plan, manifest, cli);
+        return 0;
+    }
+
+    /// <summary>
+    /// Runs the sweep's unfinished runs on this machine (round after round for a racing sweep), writes its report, and
+    /// throws naming the first failed run if any failed. Also what `torchmix transfer` runs for each scale.
+    /// </summary>
+    internal static void RunLocally(SweepPlan plan, SweepManifest manifest, CliInvocation cli)
+    {
         using var sweepLock = SweepLock.Acquire(manifest);
         int done = plan.Tasks.Count(t => manifest.Status(t).State == Sweeps.SweepTaskState.Done);
         Terminal.Info($"sweep {plan.Config.Name}: {plan.Configurations.Count} configurations × {plan.Config.Seeds.Length} seeds = {plan.Tasks.Count} runs" +
@@ -127,7 +137,6 @@ public static class SweepCommand
             throw new UserInputException($"{failed.Count} of {plan.Tasks.Count} runs failed; first: {f.Label}: {manifest.Status(f).Error} " +
                                          $"(log: {manifest.LogPath(f)}). Fix the cause and run the sweep again: finished runs are kept.");
         }
-        return 0;
     }
 
     /// <summary>Runs <paramref name="only"/> (null: every unfinished task) with a progress bar or plain progress lines; returns the failed.</summary>

@@ -88,7 +88,7 @@ public sealed class RegMixRegression : IMixtureRegression
             var p = model.PredictMany(testIdx.Select(i => mixtures[i]).ToList());
             for (int j = 0; j < testIdx.Count; j++) pred[testIdx[j]] = p[j];
         }
-        return (pred, Spearman(pred, loss));
+        return (pred, Reporting.RankCorrelation.Spearman(pred, loss));
     }
 
     /// <summary>
@@ -145,34 +145,6 @@ public sealed class RegMixRegression : IMixtureRegression
         return draws;
     }
 
-    /// <summary>Spearman's ρ: Pearson correlation of the ranks (ties get their average rank).</summary>
-    public static double Spearman(IReadOnlyList<double> a, IReadOnlyList<double> b)
-    {
-        var ra = Ranks(a);
-        var rb = Ranks(b);
-        double ma = ra.Average(), mb = rb.Average(), sab = 0, saa = 0, sbb = 0;
-        for (int i = 0; i < ra.Length; i++)
-        {
-            sab += (ra[i] - ma) * (rb[i] - mb);
-            saa += (ra[i] - ma) * (ra[i] - ma);
-            sbb += (rb[i] - mb) * (rb[i] - mb);
-        }
-        return saa > 0 && sbb > 0 ? sab / Math.Sqrt(saa * sbb) : double.NaN;
-    }
-
-    private static double[] Ranks(IReadOnlyList<double> v)
-    {
-        var order = Enumerable.Range(0, v.Count).OrderBy(i => v[i]).ToArray();
-        var r = new double[v.Count];
-        for (int s = 0; s < order.Length;)
-        {
-            int e = s;
-            while (e + 1 < order.Length && v[order[e + 1]] == v[order[s]]) e++;
-            for (int j = s; j <= e; j++) r[order[j]] = (s + e) / 2.0 + 1;
-            s = e + 1;
-        }
-        return r;
-    }
 
     private static double[] Expand(RegMixFeatures features, IReadOnlyList<double> p)
     {

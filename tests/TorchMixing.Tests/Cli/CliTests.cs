@@ -39,6 +39,7 @@ public class CliTests
         { "compare", "--out" },
         { "export", "--format" },
         { "sweep", "--config" },
+        { "transfer", "--config" },
         { "study linreg", "--threads" },
         { "study logreg", "--set" },
         { "study vision", "--config" },
@@ -106,7 +107,7 @@ public class CliTests
         AssertOneErrorLine(commandLine.Split(' '), prefix);
 
     [Theory]
-    [InlineData("frobnicate", "error: torchmix: unknown command 'frobnicate'; expected one of demo, train, doremi, compare, export, sweep, study, data, bench")]
+    [InlineData("frobnicate", "error: torchmix: unknown command 'frobnicate'; expected one of demo, train, doremi, compare, export, sweep, transfer, study, data, bench")]
     [InlineData("", "error: torchmix: expected a command: one of demo, train")]
     [InlineData("data", "error: torchmix data: expected a command: one of prepare, inspect")]
     [InlineData("study cifar", "error: torchmix study: unknown command 'cifar'; expected one of linreg, logreg, vision")]

@@ -33,8 +33,8 @@ public class RegMixTests
     public void SpearmanMatchesHandRankedValuesWithTies()
     {
         // Ranks of a: (1, 2.5, 2.5, 4); of b: (4, 3, 2, 1) → ρ = Pearson of the ranks = −0.9486833.
-        Assert.Equal(-0.9486832980505138, RegMixRegression.Spearman([1, 2, 2, 3], [9, 7, 5, 1]), 12);
-        Assert.Equal(1.0, RegMixRegression.Spearman([1, 2, 3], [10, 20, 30]), 12);
+        Assert.Equal(-0.9486832980505138, TorchMixing.Reporting.RankCorrelation.Spearman([1, 2, 2, 3], [9, 7, 5, 1]), 12);
+        Assert.Equal(1.0, TorchMixing.Reporting.RankCorrelation.Spearman([1, 2, 3], [10, 20, 30]), 12);
     }
 
     /// <summary>
@@ -163,6 +163,6 @@ public class RegMixTests
         var a = LightGbmRegression.Fit(mixes, loss).PredictMany(mixes);
         var b = LightGbmRegression.Fit(mixes, loss).PredictMany(mixes);
         Assert.Equal(a, b);
-        Assert.True(RegMixRegression.Spearman(a, loss) > 0.9);
+        Assert.True(TorchMixing.Reporting.RankCorrelation.Spearman(a, loss) > 0.9);
     }
 }
