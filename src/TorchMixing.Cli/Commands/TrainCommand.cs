@@ -31,6 +31,8 @@ public static class TrainCommand
 
     private static int Run(string configPath, string[] overrides, string? output, bool resume, long? stopAfter)
     {
+        // Before the run folder is touched: a sweep killed while starting this process must not leave it training.
+        if (Sweeps.ProcessIdentity.OrphanedFromSweep() is { } orphaned) throw new UserInputException(orphaned);
         // Validated before anything else: libtorch aborts the process on threads = 0, and a refusal must come before
         // the run folder exists.
         var cfg = ConfigLoader.Load<LmRunConfig>(configPath, overrides).Validated(configPath);

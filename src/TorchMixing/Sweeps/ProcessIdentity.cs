@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace TorchMixing.Sweeps;
 
@@ -42,4 +43,28 @@ public static class ProcessIdentity
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception) { }
     }
+
+    /// <summary>
+    /// Set by a sweep in each child it starts under <c>setpriv --pdeathsig KILL</c>: the sweep's pid. The parent-death
+    /// signal only covers a parent that dies after setpriv armed it; a sweep killed between the fork and that moment
+    /// leaves the child running as an orphan, which would then train beside the run a rerun of the sweep starts in the
+    /// same folder. The child checks its parent once it runs (<see cref="OrphanedFromSweep"/>), closing that window.
+    /// </summary>
+    public const string SweepPidVariable = "TORCHMIX_SWEEP_PID";
+
+    /// <summary>
+    /// Non-null (the reason) when this process was started by a sweep that has already exited: its parent is no
+    /// longer the pid in <see cref="SweepPidVariable"/>. Null outside sweeps and off Linux.
+    /// </summary>
+    public static string? OrphanedFromSweep()
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        if (!int.TryParse(Environment.GetEnvironmentVariable(SweepPidVariable), NumberStyles.None, CultureInfo.InvariantCulture, out int sweep)) return null;
+        int parent = getppid();
+        return parent == sweep ? null
+            : $"the sweep that started this run (pid {sweep}) has exited (parent now {parent}); not training as an orphan beside the run its rerun starts.";
+    }
+
+    [DllImport("libc", SetLastError = false)]
+    private static extern int getppid();
 }

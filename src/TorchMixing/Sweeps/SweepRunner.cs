@@ -130,6 +130,7 @@ public sealed partial class SweepRunner
         if (File.Exists(Setpriv))
         {
             psi.FileName = Setpriv;
+            psi.Environment[ProcessIdentity.SweepPidVariable] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
             foreach (var a in (string[])["--pdeathsig", "KILL", "--", .. command]) psi.ArgumentList.Add(a);
         }
         else
