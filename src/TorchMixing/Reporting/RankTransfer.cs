@@ -166,7 +166,7 @@ public sealed class RankTransfer
         foreach (var s in Scales)
         {
             int seeds = s.Scores.Min(kv => kv.Value.Count);
-            sb.AppendLine(string.Create(inv, $"| {s.Name} | {s.Parameters:N0} | {s.Tokens:N0} | {s.Compute:E2} | {s.Compute / Scales[0].Compute:F1} | {seeds} | {string.Join(", ", s.BestSet.Set)} |"));
+            sb.AppendLine(string.Create(inv, $"| {s.Name} | {s.Parameters:N0} | {s.Tokens:N0} | {s.Compute:0.00e0} | {s.Compute / Scales[0].Compute:F1} | {seeds} | {string.Join(", ", s.BestSet.Set)} |"));
         }
         sb.AppendLine();
         sb.AppendLine(string.Create(inv, $"Spearman's ρ between the scales' rankings of the {Configurations.Count} configurations by mean {score}, " +
