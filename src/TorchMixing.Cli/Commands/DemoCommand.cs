@@ -4,6 +4,7 @@ using TorchMixing.Reporting;
 using TorchMixing.Runtime;
 using TorchMixing.Training;
 using TorchMixing.Studies;
+using TorchMixing.Sweeps;
 using TorchMixing.Weighting;
 
 namespace TorchMixing.Cli.Commands;
@@ -18,7 +19,8 @@ namespace TorchMixing.Cli.Commands;
 /// </summary>
 public static class DemoCommand
 {
-    public static Command Create()
+    /// <param name="cli">How to start this CLI's own `train` for part 2's runs (default: the running CLI).</param>
+    public static Command Create(CliInvocation? cli = null)
     {
         var steps = new Option<int>("--steps") { Description = "SGD steps per method.", DefaultValueFactory = _ => 400 };
         var seed = new Option<long>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 0 };
@@ -28,7 +30,8 @@ public static class DemoCommand
         cmd.SetAction(pr =>
         {
             int code = Run(pr.GetValue(steps), pr.GetValue(seed));
-            return code != 0 || pr.GetValue(lmSteps) == 0 ? code : LanguageModels(pr.GetValue(lmSteps), pr.GetValue(seed), pr.GetValue(output)!);
+            return code != 0 || pr.GetValue(lmSteps) == 0 ? code : LanguageModels(pr.GetValue(lmSteps), pr.GetValue(seed), pr.GetValue(output)!,
+                                                                                         cli ?? CliInvocation.Current());
         });
         return cmd;
     }
@@ -94,35 +97,32 @@ public static class DemoCommand
     /// </summary>
     private const int DefaultLmSteps = 200;
 
-    private static int LanguageModels(int steps, long seed, string outDir)
+    private static int LanguageModels(int steps, long seed, string outDir, CliInvocation cli)
     {
         if (steps < 1) throw new UserInputException("--lm-steps must be at least 1 (or 0 to skip).");
         string catalog = ExperimentFiles.RepositoryFile(Path.Combine("data", "catalog.json"));
         Terminal.Info("");
         Terminal.Info($"Part 2: a small GPT (GPT-2 BPE cut to 4096 tokens) on the bundled corpora ({catalog}), {steps} steps per run.");
         var lmClock = System.Diagnostics.Stopwatch.StartNew();
-        var runDirs = new List<string>();
-        foreach (var name in LmConfigs)
+        var plan = LmPlan(steps, seed, catalog, outDir);
+        // The demo always starts fresh: forget what an earlier demo wrote in this folder (only the sweep's own files).
+        foreach (string part in (string[])["tasks", "logs", "runs"])
+            if (Directory.Exists(Path.Combine(outDir, part))) Directory.Delete(Path.Combine(outDir, part), recursive: true);
+        if (File.Exists(Path.Combine(outDir, SweepManifest.FileName))) File.Delete(Path.Combine(outDir, SweepManifest.FileName));
+        var manifest = SweepManifest.Open(outDir, plan);
+        // Tokenize the corpora once here, not in both first runs at once (a fresh clone has no token cache yet).
+        LmRun.TrainingDomains(ConfigLoader.Load<LmRunConfig>(plan.Config.Base, plan.Tasks[0].Overrides), plan.Config.Base);
+        Terminal.Info($"  {plan.Tasks.Count} runs, {plan.Config.Jobs} at a time, each its own process with one libtorch thread (logs: {Path.Combine(outDir, "logs")})");
+        var failed = new SweepRunner(manifest, cli).RunAll(plan.Config.Jobs);
+        if (failed.Count > 0)
+            throw new UserInputException($"demo: run {failed[0].Configuration} failed: {manifest.Status(failed[0]).Error} (log: {manifest.LogPath(failed[0])}).");
+        foreach (var t in plan.Tasks)
         {
-            string configPath = ExperimentFiles.Find(name + ".json");
-            var probe = ConfigLoader.Load<LmRunConfig>(configPath);
-            long budget = (long)steps * probe.Train.BatchSize * probe.Train.Accumulation * probe.Model.SequenceLength;
-            // Three evaluations per run (each reads every test sequence), the fewest that tell whether the loss is still
-            // falling. One libtorch thread, as the configs say: two could be up to about twice as fast on a quiet 2-core
-            // machine, but are many times slower on a busy one (docs/benchmarks.md); one thread is predictable.
-            var cfg = ConfigLoader.Load<LmRunConfig>(configPath,
-                [.. ProxyVocabulary, $"data.catalog={catalog}", $"train.token_budget={budget}", $"seed={seed}",
-                 $"train.eval_every={(steps + 2) / 3}", $"train.log_every={(steps + 2) / 3}", $"train.checkpoint_every={steps}"]);
-            string runDir = Path.Combine(outDir, name);
-            if (Directory.Exists(runDir)) Directory.Delete(runDir, recursive: true);   // the demo always starts fresh
-            TorchRuntime.Initialize(cfg.Threads);
-            using var trainer = LmRun.CreateTrainer(cfg, runDir, configPath);
-            var watch = System.Diagnostics.Stopwatch.StartNew();
-            trainer.Run(resume: false);
-            RunReport.Write(runDir);
-            Terminal.Info($"  {name}: {trainer.TotalSteps} steps in {watch.Elapsed.TotalSeconds:F0} s → {runDir}");
-            runDirs.Add(runDir);
+            var status = manifest.Status(t);
+            double seconds = (status.FinishedUtc - status.StartedUtc)?.TotalSeconds ?? double.NaN;
+            Terminal.Info(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"  {t.Configuration}: {steps} steps in {seconds:F0} s → {manifest.RunPath(t)}"));
         }
+        var runDirs = plan.Tasks.Select(manifest.RunPath).ToList();
         var floors = UnigramFloors.ForRun(runDirs[0]);
         var comparison = RunComparison.Build(runDirs, floors: floors);
         Terminal.Table("Test loss per domain after the short runs (lower is better; π-loss = importance-weighted; the test split is never read while training)",
@@ -138,7 +138,7 @@ public static class DemoCommand
         Terminal.Info($"Part 2 took {lmClock.Elapsed.TotalSeconds:F0} s.");
         Terminal.Info("Decoupled sampling keeps the objective (differences are optimisation noise at this budget); loss weights and " +
                       "classic-mode sampling move it. Longer runs and the full matrix: docs/language-models.md; plots: " +
-                      $"torchmix compare {outDir}/* --out DIR.");
+                      $"torchmix compare {Path.Combine(outDir, "runs")}/* --out DIR.");
         Terminal.Info("");
         Terminal.Info("Your own domains → recommended weights: list your Parquet files per domain in a catalog (data/catalog.json is one), " +
                       "check it with `torchmix data inspect my-catalog.json`, copy experiments/sweep-my-catalog.json to experiments/my-sweep.json " +
@@ -146,5 +146,39 @@ public static class DemoCommand
                       "`torchmix sweep --config experiments/my-sweep.json`: its report.md ranks the weightings by " +
                       "test loss with intervals, and mixture.json holds the best one's weights for `torchmix export`.");
         return 0;
+    }
+
+    /// <summary>
+    /// Part 2's four runs as a sweep of one seed: the experiments/lm-real-*.json configs differ only in their weights,
+    /// so the first is the base and each run overrides the weights with its own file's; every run gets the cut
+    /// vocabulary, the step budget and three evaluations (each reads every test sequence: the fewest that tell whether
+    /// the loss is still falling). Run as separate processes, two at a time on two cores: libtorch stays on one thread
+    /// per process (docs/reliability.md), and one thread per run is predictable on a busy machine (docs/benchmarks.md).
+    /// </summary>
+    private static SweepPlan LmPlan(int steps, long seed, string catalog, string outDir)
+    {
+        string baseConfig = ExperimentFiles.Find(LmConfigs[0] + ".json");
+        var probe = ConfigLoader.Load<LmRunConfig>(baseConfig);
+        long budget = (long)steps * probe.Train.BatchSize * probe.Train.Accumulation * probe.Model.SequenceLength;
+        var configurations = LmConfigs.Select(name =>
+        {
+            string file = ExperimentFiles.Find(name + ".json");
+            var weights = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(file))?["weights"]
+                          ?? throw new UserInputException($"{file}: weights: missing.");
+            return new SweepConfiguration { Name = name, Set = [$"weights={weights.ToJsonString()}"] };
+        }).ToList();
+        var sweep = new SweepConfig
+        {
+            Name = "demo",
+            Base = baseConfig,
+            Set = [.. ProxyVocabulary, $"data.catalog={catalog}", $"train.token_budget={budget}",
+                   $"train.eval_every={(steps + 2) / 3}", $"train.log_every={(steps + 2) / 3}", $"train.checkpoint_every={steps}"],
+            Configurations = configurations,
+            Seeds = [seed],
+            Jobs = Math.Clamp(Environment.ProcessorCount, 1, 2),
+            Threads = 1,
+            Out = outDir,
+        }.Validated("demo");
+        return SweepPlan.Create(sweep, baseConfig);
     }
 }
