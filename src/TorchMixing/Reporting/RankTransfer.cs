@@ -14,11 +14,23 @@ public sealed record TransferScale(string Name, long Parameters, long Tokens,
     public double Compute => 6.0 * Parameters * Tokens;
 }
 
-/// <summary>One pair of scales: Spearman's ρ between their mean rankings, its bootstrap interval and permutation p-value.</summary>
-public sealed record RankTransferPair(int Smaller, int Larger, double Rho, double Lower, double Upper, double PermutationP, int Replicates)
+/// <summary>
+/// One pair of scales: Spearman's ρ between their mean rankings, its bootstrap interval, and the exact permutation
+/// p-values of the means' orders agreeing (<see cref="PermutationP"/>) and being reversed (<see cref="ReversalP"/>).
+/// </summary>
+public sealed record RankTransferPair(int Smaller, int Larger, double Rho, double Lower, double Upper, double PermutationP, double ReversalP, int Replicates)
 {
-    /// <summary>The interval excludes 0: the rankings agree beyond seed noise (at the interval's level).</summary>
-    public bool Significant => Lower > 0 || Upper < 0;
+    /// <summary>The rankings agree: the bootstrap interval lies above 0 and the orders' permutation test rejects "no association".</summary>
+    public bool Agree => Lower > 0 && PermutationP < 1 - RankTransfer.Level;
+
+    /// <summary>The rankings are reversed: the interval lies below 0 and the permutation test of reversal rejects.</summary>
+    public bool Reversed => Upper < 0 && ReversalP < 1 - RankTransfer.Level;
+
+    /// <summary>
+    /// Either. Both tests must say so: the percentile bootstrap over 2–5 seeds can be narrower than the noise (few
+    /// distinct resamples), and the permutation test ignores the noise of the means; a claim needs both.
+    /// </summary>
+    public bool Significant => Agree || Reversed;
 }
 
 /// <summary>
@@ -127,7 +139,8 @@ public sealed class RankTransfer
                 double lo = d.Count == 0 ? double.NaN : Quantile(d, (1 - Level) / 2);
                 double hi = d.Count == 0 ? double.NaN : Quantile(d, 1 - (1 - Level) / 2);
                 double p = configs.Count <= 9 ? RankCorrelation.PermutationPValue(means[a], means[b]) : double.NaN;
-                pairs.Add(new RankTransferPair(a, b, RankCorrelation.Spearman(means[a], means[b]), lo, hi, p, d.Count));
+                double reversal = configs.Count <= 9 ? RankCorrelation.PermutationPValue(means[a], means[b].Select(x => -x).ToArray()) : double.NaN;
+                pairs.Add(new RankTransferPair(a, b, RankCorrelation.Spearman(means[a], means[b]), lo, hi, p, reversal, d.Count));
             }
 
         MeanCi[][]? versus = null;
@@ -148,12 +161,14 @@ public sealed class RankTransfer
     }
 
     /// <summary>
-    /// The verdict on one pair in words: significant agreement, significant reversal, or no evidence either way (an
-    /// interval that contains 0 says the seeds cannot tell, not that the ranking does not transfer).
+    /// The verdict on one pair in words: significant agreement, significant reversal (each needs the bootstrap interval
+    /// and the permutation test), or no evidence either way (which says these seeds cannot tell, not that the ranking
+    /// does not transfer).
     /// </summary>
     public static string Verdict(RankTransferPair p) =>
-        p.Lower > 0 ? "the rankings agree (interval above 0)"
-        : p.Upper < 0 ? "the rankings are reversed (interval below 0)"
+        p.Agree ? "the rankings agree (interval above 0, permutation p < 0.05)"
+        : p.Reversed ? "the rankings are reversed (interval below 0, reversal permutation p < 0.05)"
+        : p.Lower > 0 || p.Upper < 0 ? "not significant: the bootstrap interval excludes 0 but the permutation test does not reject"
         : "not significant: the interval contains 0";
 
     /// <summary>The report's tables (Markdown): scales, rank correlations, and per scale each configuration's rank and difference to the baseline.</summary>
@@ -171,7 +186,7 @@ public sealed class RankTransfer
         sb.AppendLine();
         sb.AppendLine(string.Create(inv, $"Spearman's ρ between the scales' rankings of the {Configurations.Count} configurations by mean {score}, " +
                                           $"with a {Level:P0} percentile bootstrap interval ({BootstrapSamples:N0} resamplings of the seeds within each scale) " +
-                                          $"and the exact one-sided permutation p-value of the means' orders:"));
+                                          $"and the exact one-sided permutation p-value of the means' orders agreeing; a verdict of agreement needs both the interval above 0 and p < 0.05:"));
         sb.AppendLine();
         sb.AppendLine("| smaller scale | larger scale | compute ratio | ρ | 95 % bootstrap interval | permutation p | verdict |");
         sb.AppendLine("|---|---|---|---|---|---|---|");

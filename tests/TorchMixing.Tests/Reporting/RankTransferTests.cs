@@ -42,10 +42,11 @@ public sealed class RankTransferTests
              Scale("l", up.Reverse().ToArray(), 0.005, rng, parameters: 16000)], baseline: "a", bootstrapSamples: 2000);
         var sm = t.Pairs.Single(p => p.Smaller == 0 && p.Larger == 1);
         Assert.Equal(1.0, sm.Rho, 12);
-        Assert.True(sm.Significant && sm.Lower > 0.9, $"[{sm.Lower}, {sm.Upper}]");
+        Assert.True(sm.Agree && sm.Lower > 0.9, $"[{sm.Lower}, {sm.Upper}]");
         var sl = t.Pairs.Single(p => p.Smaller == 0 && p.Larger == 2);
         Assert.Equal(-1.0, sl.Rho, 12);
-        Assert.True(sl.Upper < 0, $"[{sl.Lower}, {sl.Upper}]");
+        Assert.True(sl.Upper < 0 && sl.Reversed && !sl.Agree, $"[{sl.Lower}, {sl.Upper}]");
+        Assert.Equal(1.0 / 720, sl.ReversalP, 12);
         Assert.Equal(1.0 / 720, sm.PermutationP, 12);
         Assert.Equal("a", t.ProxyPick);
         Assert.Contains("a", t.Scales[1].BestSet.Set);
@@ -61,17 +62,54 @@ public sealed class RankTransferTests
     public void Pure_noise_rarely_looks_like_transfer_at_three_seeds()
     {
         // No true differences at any scale: any agreement between two scales' rankings is seed noise. The percentile
-        // bootstrap over seeds should call it significant (interval above 0) in few studies: it is not an exact test at
-        // 3 seeds, so this bounds how often the report could claim a transfer that is not there.
+        // report should claim agreement (bootstrap interval above 0 and permutation p < 0.05) in few studies: neither is an
+        // exact test of the seeds' noise at 3 seeds, so this bounds how often the report could claim a transfer that is not there.
         var rng = new Random(7);
         int studies = 200, claimed = 0;
         double[] flat = new double[6];
         for (int k = 0; k < studies; k++)
         {
             var t = RankTransfer.Compute([Scale("s", flat, 0.02, rng), Scale("l", flat, 0.02, rng, parameters: 16000)], bootstrapSamples: 400, seed: k);
-            if (t.Pairs[0].Lower > 0) claimed++;
+            if (t.Pairs[0].Agree) claimed++;
         }
         Assert.True(claimed <= 0.05 * studies, $"{claimed} of {studies} null studies claimed a transfer");
+    }
+
+    [Fact]
+    public void Clear_but_unrelated_rankings_at_two_scales_rarely_look_like_transfer()
+    {
+        // The null a transfer study is about: each scale ranks its configurations clearly (differences 20× the seed
+        // noise), but the two true orders are unrelated. The bootstrap interval then sits tightly around whatever ρ the
+        // two orders happen to have, so on its own it would claim agreement whenever they happen to agree; the
+        // permutation test is exact here (every order equally likely), and the verdict needs both.
+        var rng = new Random(11);
+        int studies = 200, claimed = 0, bootstrapAlone = 0;
+        double[] levels = [0, 0.1, 0.2, 0.3, 0.4, 0.5];
+        for (int k = 0; k < studies; k++)
+        {
+            double[] Shuffled() => levels.OrderBy(_ => rng.Next()).ToArray();
+            var t = RankTransfer.Compute([Scale("s", Shuffled(), 0.005, rng), Scale("l", Shuffled(), 0.005, rng, parameters: 16000)],
+                                         bootstrapSamples: 200, seed: k);
+            if (t.Pairs[0].Agree) claimed++;
+            if (t.Pairs[0].Lower > 0) bootstrapAlone++;
+        }
+        Assert.True(claimed <= 0.05 * studies, $"{claimed} of {studies} studies with unrelated orders claimed a transfer");
+        Assert.True(bootstrapAlone > 2 * claimed, $"the bootstrap alone claimed {bootstrapAlone}, the verdict {claimed}");
+    }
+
+    [Fact]
+    public void A_perfect_agreement_of_three_configurations_is_not_called_significant()
+    {
+        // ρ = 1 and every bootstrap resample agrees, but 1 of the 3! orders is p = 1/6: three items cannot show a transfer.
+        var rng = new Random(5);
+        double[] m = [0, 0.5, 1.0];
+        var t = RankTransfer.Compute([Scale("s", m, 0.001, rng), Scale("l", m, 0.001, rng, parameters: 16000)], bootstrapSamples: 500);
+        var p = t.Pairs[0];
+        Assert.Equal(1.0, p.Rho, 12);
+        Assert.True(p.Lower > 0);
+        Assert.Equal(1.0 / 6, p.PermutationP, 12);
+        Assert.False(p.Significant);
+        Assert.Equal("not significant: the bootstrap interval excludes 0 but the permutation test does not reject", RankTransfer.Verdict(p));
     }
 
     [Fact]
