@@ -11,8 +11,12 @@ public sealed record PlotSeries(string Label, double[] X, double[] Y, double[]? 
 /// </summary>
 public static class LinePlot
 {
+    /// <summary>
+    /// Saves the curves as a PNG; <paramref name="legendOutside"/> puts the legend right of the axes, where it cannot hide
+    /// a curve (for plots whose curves reach every corner).
+    /// </summary>
     public static void Save(string path, string title, string xLabel, string yLabel, IEnumerable<PlotSeries> series,
-                            bool logY = false, int width = 800, int height = 500)
+                            bool logY = false, int width = 800, int height = 500, bool legendOutside = false)
     {
         var plt = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
@@ -37,7 +41,8 @@ public static class LinePlot
         plt.Title(title);
         plt.XLabel(xLabel);
         plt.YLabel(logY ? $"{yLabel} (log10)" : yLabel);
-        plt.ShowLegend(Alignment.UpperRight);
+        if (legendOutside) plt.ShowLegend(Edge.Right);
+        else plt.ShowLegend(Alignment.UpperRight);
         string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir is not null) Directory.CreateDirectory(dir);
         plt.SavePng(path, width, height);

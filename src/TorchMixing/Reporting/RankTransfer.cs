@@ -251,11 +251,11 @@ public sealed class RankTransfer
                              VersusBaseline.Select(v => v[i].Lower).ToArray(), VersusBaseline.Select(v => v[i].Upper).ToArray())).ToList();
         string diff = Path.Combine(directory, "transfer_score.png");
         LinePlot.Save(diff, VersusBaseline is null ? $"Mean {score} by scale" : $"{score} minus {Baseline}, by scale (95 % paired t band)",
-                      xLabel, VersusBaseline is null ? score : $"{score} − {Baseline}", series);
+                      xLabel, VersusBaseline is null ? score : $"{score} − {Baseline}", series, width: 950, legendOutside: true);
         var ranks = Ranks;
         string rank = Path.Combine(directory, "transfer_rank.png");
         LinePlot.Save(rank, $"Rank by mean {score} (1 = lowest) by scale", xLabel, "rank",
-                      Configurations.Select((c, i) => new PlotSeries(c, x, ranks.Select(r => r[i]).ToArray())));
+                      Configurations.Select((c, i) => new PlotSeries(c, x, ranks.Select(r => r[i]).ToArray())), width: 950, legendOutside: true);
         return [diff, rank];
     }
 }
