@@ -141,9 +141,10 @@ public sealed record SweepConfig
         throw new UserInputException($"{path}: base: {Base} not found beside the sweep file (looked for {resolved}; base is relative to the sweep file's folder){hint}.");
     }
 
-    private static void CheckOverride(string s, string field)
+    /// <summary>Refuses an override that is not key=value, naming <paramref name="field"/> and showing <paramref name="example"/>.</summary>
+    internal static void CheckOverride(string s, string field, string example = "weights.mode=classic")
     {
-        if (s.IndexOf('=') <= 0) throw new UserInputException($"{field}: '{s}' is not key=value (e.g. weights.mode=classic).");
+        if (s.IndexOf('=') <= 0) throw new UserInputException($"{field}: '{s}' is not key=value (e.g. {example}).");
     }
 
     internal static bool SafeName(string s) =>

@@ -42,9 +42,7 @@ public static class SweepReport
         // A status file that says done is not enough: a run whose metrics.jsonl lost its last lines would be read at an
         // earlier evaluation as if final. Only runs whose last line is the final evaluation count as finished.
         var done = race is null ? manifest.Finished() : SweepRace.Finished(manifest, race);
-        var progress = done.ToDictionary(t => t, t => RunMetrics.Load(manifest.RunPath(t)).Progress);
-        var finished = done.Where(t => progress[t].Finished).ToList();
-        var notFinished = done.Where(t => !progress[t].Finished).Select(t => $"{t.RunDirectory}: {progress[t].Description}").ToList();
+        var (finished, notFinished) = ScreenFinished(manifest, done);
         if (finished.Count == 0) throw new UserInputException($"{manifest.Directory}: no finished run to report on yet" +
                                                               (notFinished.Count > 0 ? $" ({string.Join("; ", notFinished)})." : "."));
         var metric = SweepMetric.Current;
@@ -52,7 +50,7 @@ public static class SweepReport
         var ranking = manifest.Plan.Config.Ranking;
         var floors = UnigramFloors.ForRun(dirs[0]);
         SimultaneousFamily Family(int _) => SweepRace.Family(cfg, manifest.Plan.Configurations.Count);
-        var cmp = RunComparison.Build(dirs, metric, ranking: ranking, floors: floors, family: Family);
+        var cmp = Comparison(manifest, dirs, floors);
         var design = manifest.Plan.RegMix;
         // A RegMix sweep picks (its prediction and its best-observed proxy) on validation only, by the π-loss its
         // regression fits; the tables rank by test.
@@ -88,6 +86,28 @@ public static class SweepReport
 
         AtomicFile.WriteAllText(Path.Combine(manifest.Directory, ReportFile), Markdown(manifest, cmp, finished.Count, written, mixture, observedFile, regMixText, race, best, notFinished, floors));
         return best;
+    }
+
+    /// <summary>
+    /// Splits <paramref name="done"/> into runs whose metrics.jsonl ends with the final evaluation and descriptions of
+    /// the others ("folder: how far it got"): a status file that says done is not enough.
+    /// </summary>
+    internal static (List<SweepTask> Finished, List<string> NotFinished) ScreenFinished(SweepManifest manifest, IReadOnlyList<SweepTask> done)
+    {
+        var progress = done.ToDictionary(t => t, t => RunMetrics.Load(manifest.RunPath(t)).Progress);
+        return (done.Where(t => progress[t].Finished).ToList(),
+                done.Where(t => !progress[t].Finished).Select(t => $"{t.RunDirectory}: {progress[t].Description}").ToList());
+    }
+
+    /// <summary>
+    /// The sweep's runs compared as its report ranks them: the test split, the sweep's rank_by, and the simultaneous
+    /// family of its statements (racing looks and a baseline table counted), so every reader of a sweep shares them.
+    /// </summary>
+    internal static RunComparison Comparison(SweepManifest manifest, IReadOnlyList<string> runDirectories, IReadOnlyList<UnigramBaseline>? floors)
+    {
+        var cfg = manifest.Plan.Config;
+        return RunComparison.Build(runDirectories, SweepMetric.Current, ranking: cfg.Ranking, floors: floors,
+                                   family: _ => SweepRace.Family(cfg, manifest.Plan.Configurations.Count));
     }
 
     /// <summary>

@@ -38,8 +38,7 @@ public sealed record TransferConfig
             var s = Scales[i];
             if (!SweepConfig.SafeName(s.Name))
                 throw new UserInputException($"{source}: scales[{i}].name \"{s.Name}\" must be non-empty letters, digits, '.', '_', '-', '+', '=' or ','.");
-            foreach (var o in s.Set)
-                if (o.IndexOf('=') <= 0) throw new UserInputException($"{source}: scales[{i}].set: '{o}' is not key=value (e.g. model.width=256).");
+            foreach (var o in s.Set) SweepConfig.CheckOverride(o, $"{source}: scales[{i}].set", "model.width=256");
         }
         var twice = Scales.GroupBy(s => s.Name).FirstOrDefault(g => g.Count() > 1);
         if (twice is not null) throw new UserInputException($"{source}: scales: the name \"{twice.Key}\" occurs twice.");

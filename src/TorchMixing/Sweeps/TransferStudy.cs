@@ -79,16 +79,14 @@ public sealed class TransferStudy
             if (!File.Exists(Path.Combine(s.Directory, SweepManifest.FileName)))
                 throw new UserInputException($"{Source}: scale {s.Name} has not run yet ({s.Directory} holds no sweep); run `torchmix transfer --config {Source}` without --report.");
             var manifest = SweepManifest.Open(s.Directory, s.Plan);
-            var finished = manifest.Finished().Where(t => RunMetrics.Load(manifest.RunPath(t)).Progress.Finished).ToList();
+            var (finished, _) = SweepReport.ScreenFinished(manifest, manifest.Finished());
             var done = finished.Select(t => t.Index).ToHashSet();
             var missing = s.Plan.Tasks.Where(t => !done.Contains(t.Index)).ToList();
             if (missing.Count > 0)
                 throw new UserInputException($"{Source}: scale {s.Name}: {missing.Count} of {s.Plan.Tasks.Count} runs have not finished " +
                                              $"(first: {missing[0].Label}); a ranking needs them all — run the study again to finish them.");
             var dirs = finished.Select(manifest.RunPath).ToList();
-            var cfg = s.Plan.Config;
-            var cmp = RunComparison.Build(dirs, SweepMetric.Current, ranking: cfg.Ranking, floors: UnigramFloors.ForRun(dirs[0]),
-                                          family: _ => SweepRace.Family(cfg, s.Plan.Configurations.Count));
+            var cmp = SweepReport.Comparison(manifest, dirs, UnigramFloors.ForRun(dirs[0]));
             measured.Add(new TransferScale(s.Name, s.Parameters, s.Tokens, cmp.Scores, cmp.BestSet));
         }
         return RankTransfer.Compute(measured, Scales[0].Plan.Config.Baseline, Config.BootstrapSamples, Config.BootstrapSeed);
