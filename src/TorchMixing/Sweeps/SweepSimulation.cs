@@ -12,7 +12,20 @@ namespace TorchMixing.Sweeps;
 /// </summary>
 public sealed record SimulationScenario(string Name, double[] Means, double SeedSpread, double Noise, int[] Rounds, double Margin, double Confidence = 0.95)
 {
+    /// <summary>
+    /// Each configuration's own noise SD (null: <see cref="Noise"/> for all). Real sweeps are heteroscedastic — a
+    /// configuration whose weights wander (RegMix's extreme mixture, VA) scatters two to four times more from seed to
+    /// seed than one that stays near uniform — and a single noisy configuration widens every bound against it.
+    /// </summary>
+    public double[]? Noises { get; init; }
+
+    /// <summary>The sweep has a baseline table: its bounds join the family (× 3), as <see cref="SweepRace.Family"/> counts them.</summary>
+    public bool Baseline { get; init; }
+
     public int Configurations => Means.Length;
+
+    /// <summary>Configuration <paramref name="i"/>'s noise SD.</summary>
+    public double NoiseOf(int i) => Noises?[i] ?? Noise;
     public int Seeds => Rounds.Sum();
 
     /// <summary>The truly best configuration (the first one with the lowest mean).</summary>
@@ -59,8 +72,9 @@ public static class SweepSimulation
         var rng = new Random(seed);
         int k = scenario.Configurations, n = scenario.Seeds, best = scenario.Best;
         var names = Enumerable.Range(0, k).Select(i => $"c{i:D2}").ToList();
-        var fixedFamily = SimultaneousFamily.For(k, scenario.Confidence);
-        var raceFamily = SimultaneousFamily.For(k, scenario.Confidence, looks: scenario.Rounds.Length);
+        if (scenario.Noises is { } nz && nz.Length != k) throw new ArgumentException($"{nz.Length} noise SDs for {k} configurations.", nameof(scenario));
+        var fixedFamily = SimultaneousFamily.For(k, scenario.Confidence, baseline: scenario.Baseline);
+        var raceFamily = SimultaneousFamily.For(k, scenario.Confidence, baseline: scenario.Baseline, looks: scenario.Rounds.Length);
         var naiveFamily = new SimultaneousFamily(scenario.Confidence, 1, "no adjustment");
         var theta = Enumerable.Range(0, k).Select(i => scenario.Means[i] - Enumerable.Range(0, k).Where(j => j != i).Min(j => scenario.Means[j])).ToArray();
         int setErrors = 0, raceErrors = 0, winners = 0, equivalent = 0, budget = 0, correctWinners = 0, naiveErrors = 0, selectedErrors = 0;
@@ -72,7 +86,7 @@ public static class SweepSimulation
             for (int s = 0; s < n; s++)
             {
                 double shared = scenario.SeedSpread * Normal(rng);
-                for (int i = 0; i < k; i++) values[i][s] = scenario.Means[i] + shared + scenario.Noise * Normal(rng);
+                for (int i = 0; i < k; i++) values[i][s] = scenario.Means[i] + shared + scenario.NoiseOf(i) * Normal(rng);
             }
 
             var set = BestConfigurationSet.Compute(names, values, fixedFamily);
