@@ -188,7 +188,7 @@ public static class SweepReport
     }
 
     /// <summary>The race: what was decided, at what confidence, each look, and the runs spent against the fixed design.</summary>
-    private static string RacingMarkdown(RacingDecision race, RacingConfig racing, long[] seeds)
+    private static string RacingMarkdown(RacingDecision race, RacingConfig racing, long[] seeds, string runs)
     {
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
@@ -212,6 +212,13 @@ public static class SweepReport
                           look.Eliminated.Count == 0 ? "–" : string.Join(", ", look.Eliminated.Select(e => $"{e} ({look.Set[e].WorseThan})")),
                           string.Join(", ", look.Set.Set)]);
         sb.AppendLine();
+        if (race.Outcome == RacingOutcome.Budget)
+        {
+            // The finished runs are a pilot: their own means and noise say which rounds and margin would decide.
+            sb.AppendLine($"No decision within this budget. To choose rounds and a margin that would decide, simulate candidate designs with these runs' " +
+                          $"means and noise as the truth: `torchmix bench sweeps --from {runs}/* --design 5,3,3:0.1` (docs/sweeps.md, \"Planning a race\").");
+            sb.AppendLine();
+        }
         return sb.ToString();
     }
 
@@ -251,7 +258,7 @@ public static class SweepReport
             foreach (var n in notFinished) sb.AppendLine($"- {n}");
             sb.AppendLine();
         }
-        if (race is not null) sb.Append(RacingMarkdown(race, cfg.Racing!, cfg.Seeds));
+        if (race is not null) sb.Append(RacingMarkdown(race, cfg.Racing!, cfg.Seeds, Path.Combine(manifest.Directory, "runs")));
         sb.AppendLine($"Metric: the final **{metric.Label}** evaluation of each run (metrics.jsonl `{metric.DomainLossKey}`, `{metric.PiLossKey}`): " +
                       "per-domain loss in nats per token and the π-weighted loss. Values are mean ± the Student-t 95% interval over seeds. " +
                       $"Configurations are {cmp.Ranking.Definition}. " +

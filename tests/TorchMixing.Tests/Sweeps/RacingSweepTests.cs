@@ -77,6 +77,8 @@ public class RacingSweepTests : IDisposable
         Assert.Contains("## Racing", report);
         Assert.Contains("Runs: 11 of the fixed design's 12 (92 %", report);
         Assert.Contains("| 1 | 3 | 3 | frozen (uniform", report);
+        Assert.Contains($"No decision within this budget. To choose rounds and a margin that would decide, simulate candidate designs with these runs' " +
+                        $"means and noise as the truth: `torchmix bench sweeps --from {Path.Combine(outDir, "runs")}/* --design", report);
 
         // Decided: a rerun starts nothing, and the scheduler's decision step has nothing left to submit.
         var attempts = manifest.Tasks.Select(t => manifest.Status(t).Attempts).ToList();
