@@ -33,9 +33,14 @@ public static class BenchSweeps
         var baseline = new Option<bool>("--baseline") { Description = "With --from: the planned sweep has a baseline table (its bounds join the race's family)." };
         var cmd = new Command("sweeps", "Monte Carlo check of sweep decisions with known truth: family-wise error and the racing design's cost; " +
                                         "with --from, plan a race from a pilot sweep's runs.") { sweeps, seed, from, design, baseline };
-        cmd.SetAction(pr => pr.GetValue(from) is { Length: > 0 } pilot
-            ? Plan(pilot, pr.GetValue(design) is { Length: > 0 } d ? d : DefaultDesigns, pr.GetValue(baseline), pr.GetValue(sweeps), pr.GetValue(seed))
-            : Run(pr.GetValue(sweeps), pr.GetValue(seed)));
+        cmd.SetAction(pr =>
+        {
+            int n = pr.GetValue(sweeps);
+            if (n < 100) throw new UserInputException($"--sweeps: at least 100 simulated sweeps, got {n}.");
+            return pr.GetValue(from) is { Length: > 0 } pilot
+                ? Plan(pilot, pr.GetValue(design) is { Length: > 0 } d ? d : DefaultDesigns, pr.GetValue(baseline), n, pr.GetValue(seed))
+                : Run(n, pr.GetValue(seed));
+        });
         return cmd;
     }
 
@@ -47,12 +52,8 @@ public static class BenchSweeps
     /// </summary>
     private static int Plan(string[] runs, string[] designs, bool baseline, int sweeps, int seed)
     {
-        if (sweeps < 100) throw new UserInputException($"--sweeps: at least 100 simulated sweeps, got {sweeps}.");
         var parsed = designs.Select(d => PilotEstimate.ParseDesign(d, "--design")).ToList();
-        if (runs.FirstOrDefault(r => !Directory.Exists(r)) is { } missing) throw new UserInputException($"{missing}: run folder not found.");
-        var dirs = runs.Where(d => File.Exists(Path.Combine(d, "metrics.jsonl"))).ToList();
-        if (dirs.Count == 0) throw new UserInputException($"{runs[0]}: no run folders (with metrics.jsonl) among the --from arguments.");
-        var cmp = RunComparison.Build(dirs, ComparisonMetric.Test);
+        var cmp = RunComparison.Build(RunFolders.WithMetrics(runs, "the --from arguments"), ComparisonMetric.Test);
         var pilot = PilotEstimate.From(cmp.Scores);
         var inv = CultureInfo.InvariantCulture;
         double best = pilot.Means.Min();
@@ -80,7 +81,6 @@ public static class BenchSweeps
 
     private static int Run(int sweeps, int seed)
     {
-        if (sweeps < 100) throw new UserInputException($"--sweeps: at least 100 simulated sweeps, got {sweeps}.");
         var inv = CultureInfo.InvariantCulture;
         Console.WriteLine(string.Create(inv, $"{sweeps} simulated sweeps per scenario, seed {seed}; error rates with their one-sided 95 % Clopper–Pearson upper bound"));
         Console.WriteLine("| scenario | k × seeds (rounds) | set: FWE (≤ upper) | mean set size | race: FWE (≤ upper) | race runs vs fixed | winner (correct) / equivalent / budget | naive race FWE | old 'vs best' FWE |");

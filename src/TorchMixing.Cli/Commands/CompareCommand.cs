@@ -44,10 +44,7 @@ public static class CompareCommand
 
     private static int Run(string[] runs, string? output, ComparisonMetric metric, string? baseline, bool allowIncomplete, Ranking ranking)
     {
-        var dirs = runs.Where(Directory.Exists).Where(d => File.Exists(Path.Combine(d, "metrics.jsonl"))).ToList();
-        var missing = runs.Where(r => !Directory.Exists(r)).ToList();
-        if (missing.Count > 0) throw new UserInputException($"{missing[0]}: run folder not found.");
-        if (dirs.Count == 0) throw new UserInputException($"{runs[0]}: no run folders (with metrics.jsonl) among the arguments.");
+        var dirs = RunFolders.WithMetrics(runs, "the arguments");
         var floors = UnigramFloors.ForRun(dirs[0]);
         var cmp = RunComparison.Build(dirs, metric, allowIncomplete, ranking, floors, k => SimultaneousFamily.For(k, baseline: baseline is not null));
         foreach (var (dir, description) in cmp.Incomplete) Terminal.Info($"note: {dir}: {description}; its last evaluation is read as if final.");

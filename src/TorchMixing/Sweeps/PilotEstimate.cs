@@ -1,4 +1,5 @@
 using System.Globalization;
+using MathNet.Numerics.Statistics;
 
 namespace TorchMixing.Sweeps;
 
@@ -30,12 +31,12 @@ public sealed record PilotEstimate(IReadOnlyList<string> Names, double[] Means, 
         int n = seeds.Count;
         var x = scores.Select(s => seeds.Select(seed => s.Value[seed]).ToArray()).ToArray();
         var seedMean = Enumerable.Range(0, n).Select(s => x.Average(row => row[s])).ToArray();
-        var w = x.Select(row => Variance(Enumerable.Range(0, n).Select(s => row[s] - seedMean[s]).ToArray())).ToArray();
+        var w = x.Select(row => Enumerable.Range(0, n).Select(s => row[s] - seedMean[s]).Variance()).ToArray();
         double total = w.Sum() / (1 - 1.0 / k);
         // A configuration measured as noiseless would make every bound against it too narrow; keep a small floor.
         double floor = 0.01 * total / k;
         var noises = w.Select(wi => Math.Sqrt(Math.Max(floor, (wi - total / (k * k)) / (1 - 2.0 / k)))).ToArray();
-        double tau2 = Math.Max(0, Variance(seedMean) - total / (k * k));
+        double tau2 = Math.Max(0, seedMean.Variance() - total / (k * k));
         return new PilotEstimate(scores.Select(s => s.Key).ToList(), x.Select(row => row.Average()).ToArray(), noises, Math.Sqrt(tau2), seeds);
     }
 
@@ -57,11 +58,5 @@ public sealed record PilotEstimate(IReadOnlyList<string> Names, double[] Means, 
         if (!double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double margin) || !double.IsFinite(margin) || margin < 0)
             throw new UserInputException(expected);
         return ([.. rounds], margin);
-    }
-
-    private static double Variance(double[] v)
-    {
-        double m = v.Average();
-        return v.Sum(a => (a - m) * (a - m)) / (v.Length - 1);
     }
 }

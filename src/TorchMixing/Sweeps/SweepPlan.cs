@@ -15,6 +15,9 @@ namespace TorchMixing.Sweeps;
 /// </summary>
 public sealed class SweepPlan
 {
+    /// <summary>The sweep folder's subfolder that holds one folder per run (<c>&lt;configuration&gt;-seed&lt;seed&gt;</c>).</summary>
+    public const string RunsFolder = "runs";
+
     private SweepPlan(SweepConfig config, string configPath, IReadOnlyList<SweepTask> tasks, RegMixDesign? regMix)
     {
         Config = config;
@@ -79,7 +82,7 @@ public sealed class SweepPlan
                     Configuration = name,
                     Seed = seed,
                     Overrides = overrides,
-                    RunDirectory = Path.Combine("runs", $"{name}-seed{seed}"),
+                    RunDirectory = Path.Combine(RunsFolder, $"{name}-seed{seed}"),
                     Fingerprint = Fingerprint(resolved),
                 });
             }

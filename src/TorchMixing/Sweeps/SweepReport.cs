@@ -258,7 +258,7 @@ public static class SweepReport
             foreach (var n in notFinished) sb.AppendLine($"- {n}");
             sb.AppendLine();
         }
-        if (race is not null) sb.Append(RacingMarkdown(race, cfg.Racing!, cfg.Seeds, Path.Combine(manifest.Directory, "runs")));
+        if (race is not null) sb.Append(RacingMarkdown(race, cfg.Racing!, cfg.Seeds, Path.Combine(manifest.Directory, SweepPlan.RunsFolder)));
         sb.AppendLine($"Metric: the final **{metric.Label}** evaluation of each run (metrics.jsonl `{metric.DomainLossKey}`, `{metric.PiLossKey}`): " +
                       "per-domain loss in nats per token and the π-weighted loss. Values are mean ± the Student-t 95% interval over seeds. " +
                       $"Configurations are {cmp.Ranking.Definition}. " +

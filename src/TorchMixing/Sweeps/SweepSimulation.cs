@@ -127,7 +127,7 @@ public static class SweepSimulation
     }
 
     /// <summary>Box–Muller: a standard normal from two uniforms of the seeded generator.</summary>
-    private static double Normal(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+    internal static double Normal(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 
     /// <summary>
     /// The scenarios of <c>torchmix bench sweeps</c> and the tests. Spreads follow the real-corpus matrix (docs/language-models.md,

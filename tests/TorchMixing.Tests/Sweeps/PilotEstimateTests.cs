@@ -23,13 +23,11 @@ public sealed class PilotEstimateTests : IDisposable
         var rows = means.Select(_ => new Dictionary<long, double>()).ToList();
         for (long s = 0; s < seeds; s++)
         {
-            double shared = seedSpread * Normal(rng);
-            for (int i = 0; i < means.Length; i++) rows[i][s] = means[i] + shared + noises[i] * Normal(rng);
+            double shared = seedSpread * SweepSimulation.Normal(rng);
+            for (int i = 0; i < means.Length; i++) rows[i][s] = means[i] + shared + noises[i] * SweepSimulation.Normal(rng);
         }
         return [.. rows.Select((r, i) => new KeyValuePair<string, IReadOnlyDictionary<long, double>>($"c{i}", r))];
     }
-
-    private static double Normal(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 
     [Fact]
     public void The_estimate_recovers_unequal_noise_sds_the_means_and_the_shared_seed_effect()
